@@ -1,0 +1,127 @@
+using System.Collections.Frozen;
+using FunctionsGateway.Core.Authorization;
+using FunctionsGateway.Core.Handshake;
+using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsGateway.Core.Dispatch;
+
+/// <summary>
+/// Every call, network or internal, goes through here: handshake methods, then per-request authorization
+/// against the connection's effective scopes before any handler runs (DESIGN §2).
+/// </summary>
+public sealed partial class GatewayDispatcher
+{
+    private readonly HandshakeService handshake;
+    private readonly ConnectionStore connections;
+    private readonly TimeProvider time;
+    private readonly ILogger<GatewayDispatcher> logger;
+    private readonly FrozenDictionary<string, IGatewayMethodHandler> handlers;
+
+    public GatewayDispatcher(HandshakeService handshake, ConnectionStore connections, IEnumerable<IGatewayMethodHandler> handlers, TimeProvider time, ILogger<GatewayDispatcher> logger)
+    {
+        this.handshake = handshake;
+        this.connections = connections;
+        this.time = time;
+        this.logger = logger;
+        var map = new Dictionary<string, IGatewayMethodHandler>(StringComparer.Ordinal);
+        foreach (var handler in handlers)
+        {
+            foreach (var method in handler.Methods)
+            {
+                if (GatewayMethods.Resolve(method).Access == MethodAccess.Unclassified)
+                {
+                    throw new InvalidOperationException($"Handler {handler.GetType().Name} answers '{method}', which the method table does not classify.");
+                }
+
+                map.Add(method, handler);
+            }
+        }
+
+        this.handlers = map.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    public IReadOnlyCollection<string> HandledMethods => handlers.Keys;
+
+    public async Task<DispatchResult> DispatchAsync(CallContext call, GatewayRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DispatchCoreAsync(call, request, cancellationToken);
+        }
+        catch (InvalidParamsException ex)
+        {
+            return new(GatewayResponse.Invalid("invalid params: " + ex.Message, DetailCodes.InvalidParams));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogHandlerFailed(logger, ex, request.Method, call.ConnectionId);
+            return new(GatewayResponse.Failure(ErrorCodes.Unavailable, "the gateway could not complete the request; retry"));
+        }
+    }
+
+    private async Task<DispatchResult> DispatchCoreAsync(CallContext call, GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var method = request.Method;
+        if (string.IsNullOrEmpty(method))
+        {
+            return new(GatewayResponse.Invalid("invalid request: method is required", DetailCodes.MalformedFrame));
+        }
+
+        var rule = GatewayMethods.Resolve(method);
+        switch (rule.Access)
+        {
+            case MethodAccess.Always:
+                return new(GatewayResponse.Success(new { status = "ok", ts = time.GetUtcNow().ToUnixTimeMilliseconds() }));
+            case MethodAccess.Handshake when method == GatewayMethods.ConnectChallenge:
+                return new(await handshake.ChallengeAsync(call, cancellationToken));
+            case MethodAccess.Handshake:
+                return await handshake.ConnectAsync(call, request.Params, cancellationToken);
+        }
+
+        // The one point read an admitted call costs.
+        var row = await connections.GetAsync(call.ConnectionId, cancellationToken);
+        if (row is null || (ConnectionState)row.State == ConnectionState.Challenged || row.DeviceId is null || row.Role is null)
+        {
+            return new(GatewayResponse.Invalid("handshake required: call connect.challenge then connect first", DetailCodes.HandshakeRequired));
+        }
+
+        if ((ConnectionState)row.State == ConnectionState.Closed)
+        {
+            return new(GatewayResponse.Invalid("connection closed: " + row.ClosedReason, DetailCodes.ConnectionClosed));
+        }
+
+        if (!GatewayRoles.TryParse(row.Role, out var role))
+        {
+            return new(GatewayResponse.Invalid("unauthorized role: " + row.Role, DetailCodes.UnauthorizedRole));
+        }
+
+        var scopes = (ScopeSet)row.ScopeMask;
+        var decision = MethodAuthorizer.Authorize(role, scopes, rule);
+        switch (decision.Outcome)
+        {
+            case AuthorizationOutcome.UnauthorizedRole:
+                return new(GatewayResponse.Invalid("unauthorized role: " + row.Role, DetailCodes.UnauthorizedRole));
+            case AuthorizationOutcome.MissingScope:
+                LogDenied(logger, method, call.ConnectionId, OperatorScopes.Name(decision.MissingScope));
+                return new(Pairing.PairingService.MissingScope(decision.MissingScope));
+            case AuthorizationOutcome.HandshakeOnly:
+                return new(GatewayResponse.Invalid("already connected: a connection performs one handshake", DetailCodes.AlreadyConnected));
+        }
+
+        if (!handlers.TryGetValue(method, out var handler))
+        {
+            return new(GatewayResponse.Invalid("unknown method: " + method, DetailCodes.UnknownMethod));
+        }
+
+        var principal = new GatewayPrincipal(call.ConnectionId, row.DeviceId, role, scopes, row.IsInternal, row.BoundSessionKey);
+        return new(await handler.HandleAsync(new MethodContext(call, principal, method, request.Params), cancellationToken));
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "denied {Method} on {ConnectionId}: missing scope {Scope}")]
+    private static partial void LogDenied(ILogger logger, string method, string connectionId, string scope);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "handler for {Method} failed on {ConnectionId}")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception, string method, string connectionId);
+}

@@ -1,0 +1,26 @@
+using FunctionsGateway.Core.Options;
+using FunctionsGateway.Protocol;
+
+namespace FunctionsGateway.Core.Dispatch.Handlers;
+
+public sealed class StatusHandler(GatewayOptions options, TimeProvider time) : IGatewayMethodHandler
+{
+    public IReadOnlyCollection<string> Methods { get; } = [GatewayMethods.Status];
+
+    public Task<GatewayResponse> HandleAsync(MethodContext context, CancellationToken cancellationToken)
+    {
+        var p = context.Principal;
+        return Task.FromResult(GatewayResponse.Success(new
+        {
+            server = new { version = options.ServerVersion, protocol = GatewayProtocol.Version },
+            connection = new
+            {
+                connectionId = p.ConnectionId,
+                deviceId = p.DeviceId,
+                role = GatewayRoles.Name(p.Role),
+                scopes = OperatorScopes.ToNames(p.Scopes),
+            },
+            ts = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        }));
+    }
+}

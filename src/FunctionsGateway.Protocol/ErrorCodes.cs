@@ -1,0 +1,79 @@
+namespace FunctionsGateway.Protocol;
+
+/// <summary>Top-level <c>error.code</c> values.</summary>
+public static class ErrorCodes
+{
+    public const string InvalidRequest = "INVALID_REQUEST";
+    public const string NotPaired = "NOT_PAIRED";
+    public const string Unavailable = "UNAVAILABLE";
+}
+
+/// <summary><c>error.details.code</c> values: the machine-readable reason behind an error.</summary>
+public static class DetailCodes
+{
+    public const string HandshakeRequired = "HANDSHAKE_REQUIRED";
+    public const string AlreadyConnected = "ALREADY_CONNECTED";
+    public const string ProtocolMismatch = "PROTOCOL_MISMATCH";
+    public const string InvalidParams = "INVALID_PARAMS";
+    public const string InvalidRole = "INVALID_ROLE";
+    public const string InvalidScope = "INVALID_SCOPE";
+    public const string DeviceIdMismatch = "DEVICE_AUTH_DEVICE_ID_MISMATCH";
+    public const string DevicePublicKeyInvalid = "DEVICE_AUTH_PUBLIC_KEY_INVALID";
+    public const string SignatureExpired = "DEVICE_AUTH_SIGNATURE_EXPIRED";
+    public const string NonceRequired = "DEVICE_AUTH_NONCE_REQUIRED";
+    public const string NonceMismatch = "DEVICE_AUTH_NONCE_MISMATCH";
+    public const string SignatureInvalid = "DEVICE_AUTH_SIGNATURE_INVALID";
+    public const string AuthUnauthorized = "AUTH_UNAUTHORIZED";
+    public const string AuthDeviceTokenMismatch = "AUTH_DEVICE_TOKEN_MISMATCH";
+    public const string PairingRequired = "PAIRING_REQUIRED";
+    public const string ConnectionClosed = "CONNECTION_CLOSED";
+    public const string MissingScope = "MISSING_SCOPE";
+    public const string UnauthorizedRole = "UNAUTHORIZED_ROLE";
+    public const string UnknownMethod = "UNKNOWN_METHOD";
+    public const string RequestNotFound = "PAIRING_REQUEST_NOT_FOUND";
+    public const string RequestExpired = "PAIRING_REQUEST_EXPIRED";
+    public const string SelfApproval = "PAIRING_SELF_APPROVAL";
+    public const string ConcurrentUpdate = "CONCURRENT_UPDATE";
+    public const string DeviceNotFound = "DEVICE_NOT_FOUND";
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+    public const string MalformedFrame = "MALFORMED_FRAME";
+}
+
+/// <summary>The pairing gate's reasons (DESIGN §4).</summary>
+public static class PairingReasons
+{
+    public const string NotPaired = "not-paired";
+    public const string RoleUpgrade = "role-upgrade";
+    public const string ScopeUpgrade = "scope-upgrade";
+    public const string MetadataUpgrade = "metadata-upgrade";
+}
+
+/// <summary>Server → client event names (target <c>event</c>).</summary>
+public static class GatewayEvents
+{
+    public const string Target = "event";
+    public const string DevicePairRequested = "device.pair.requested";
+    public const string DevicePairResolved = "device.pair.resolved";
+    public const string NodeRun = "node.run";
+    public const string RunStatus = "run.status";
+    public const string Chat = "chat";
+    public const string SubagentCompleted = "subagent.completed";
+
+    public static readonly IReadOnlyList<string> All =
+        [DevicePairRequested, DevicePairResolved, NodeRun, RunStatus, Chat, SubagentCompleted];
+}
+
+public static class GatewayProtocol
+{
+    /// <summary>The one protocol version this gateway speaks; clients send a [min, max] range around it.</summary>
+    public const int Version = 3;
+
+    /// <summary>The SignalR hub every client connects to.</summary>
+    public const string Hub = "gateway";
+
+    /// <summary>The blocking invocation target that carries every gateway call.</summary>
+    public const string RequestTarget = "req";
+
+    /// <summary>Close reason after a NOT_PAIRED answer (the policy close, 1008 in WebSocket terms).</summary>
+    public const string PairingRequiredCloseReason = "pairing required";
+}

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using FunctionsGateway.Client;
+using FunctionsGateway.Core;
+using FunctionsGateway.Core.Dispatch;
+using FunctionsGateway.Core.Events;
+using FunctionsGateway.Core.Handshake;
+using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Protocol;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FunctionsGateway.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The security core wired as the Function App wires it, against Azurite. Calls go through the dispatcher in the
+/// same shape the SignalR upstream uses: a connection id and a {method, params} request.
+/// </summary>
+public sealed class GatewayHarness : IAsyncDisposable
+{
+    public const string SharedToken = "integration-shared-token-0123456789";
+
+    private readonly ServiceProvider provider;
+
+    public GatewayHarness()
+    {
+        Time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = Azurite.ConnectionString,
+            ["Gateway:SharedToken"] = SharedToken,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        services.AddSingleton<TimeProvider>(Time);
+        services.AddSingleton<IGatewayNotifier>(Notifier);
+        services.AddGatewayCore(configuration);
+        provider = services.BuildServiceProvider();
+    }
+
+    public ManualTimeProvider Time { get; }
+    public RecordingNotifier Notifier { get; } = new();
+    public GatewayDispatcher Dispatcher => provider.GetRequiredService<GatewayDispatcher>();
+    public PairingService Pairing => provider.GetRequiredService<PairingService>();
+    public DeviceStore Devices => provider.GetRequiredService<DeviceStore>();
+    public GatewayTables Tables => provider.GetRequiredService<GatewayTables>();
+    public AuditLog Audit => provider.GetRequiredService<AuditLog>();
+
+    public static async Task<GatewayHarness> StartAsync()
+    {
+        var harness = new GatewayHarness();
+        await harness.Tables.EnsureCreatedAsync();
+        return harness;
+    }
+
+    public static string NewConnectionId() => "conn-" + Guid.NewGuid().ToString("N");
+
+    public async Task<DispatchResult> CallAsync(string connectionId, string method, object? parameters = null, CallOrigin origin = CallOrigin.Network)
+    {
+        var element = parameters is null ? default : JsonSerializer.SerializeToElement(parameters, GatewayJson.Options);
+        return await Dispatcher.DispatchAsync(new CallContext(connectionId, origin), new GatewayRequest(method, element), CancellationToken.None);
+    }
+
+    public async Task<string> ChallengeAsync(string connectionId, CallOrigin origin = CallOrigin.Network)
+    {
+        var result = await CallAsync(connectionId, GatewayMethods.ConnectChallenge, null, origin);
+        Assert.True(result.Response.Ok, Describe(result.Response));
+        return Json(result.Response.Payload).GetProperty("nonce").GetString()!;
+    }
+
+    /// <summary>Challenge then signed connect on a fresh connection; the caller can tamper with the params first.</summary>
+    public async Task<Attempt> ConnectAsync(
+        DeviceKey key,
+        string[] scopes,
+        string role = GatewayRoles.Operator,
+        ConnectAuth? auth = null,
+        CallOrigin origin = CallOrigin.Network,
+        string platform = "linux",
+        string? deviceFamily = null,
+        Func<ConnectParams, ConnectParams>? tamper = null,
+        string? connectionId = null)
+    {
+        connectionId ??= NewConnectionId();
+        var nonce = await ChallengeAsync(connectionId, origin);
+        var p = ConnectRequest.Build(key, Client(platform, deviceFamily), role, scopes, nonce,
+            auth ?? new ConnectAuth { Token = SharedToken }, Time.GetUtcNow());
+        if (tamper is not null)
+        {
+            p = tamper(p);
+        }
+
+        var result = await CallAsync(connectionId, GatewayMethods.Connect, p, origin);
+        return new Attempt(connectionId, result, p);
+    }
+
+    /// <summary>Pairs a device through the real flow: a pending request approved by the admin API.</summary>
+    public async Task<Attempt> PairAsync(DeviceKey key, string[] scopes, string role = GatewayRoles.Operator)
+    {
+        var first = await ConnectAsync(key, scopes, role);
+        Assert.False(first.Result.Response.Ok);
+        var approved = await Pairing.ApproveAsync(first.RequestId, PairingActor.AdminApi, CancellationToken.None);
+        Assert.True(approved.Ok, Describe(approved));
+        var second = await ConnectAsync(key, scopes, role);
+        Assert.True(second.Result.Response.Ok, Describe(second.Result.Response));
+        return second;
+    }
+
+    public async Task<IReadOnlyList<TableEntity>> DeviceRowsAsync(string deviceId)
+        => await Devices.ReadPartitionAsync(deviceId, CancellationToken.None);
+
+    public async Task<IReadOnlyList<AuditEntry>> AuditForAsync(string deviceId)
+        => await Audit.ListAsync(500, deviceId, 2, CancellationToken.None);
+
+    public static ClientInfo Client(string platform = "linux", string? deviceFamily = null)
+        => new() { Id = "cli", Version = "1.0.0", Platform = platform, DeviceFamily = deviceFamily, Mode = "cli" };
+
+    public static JsonElement Json(object? value) => JsonSerializer.SerializeToElement(value, GatewayJson.Options);
+
+    public static string Describe(GatewayResponse response) => JsonSerializer.Serialize(response, GatewayJson.Options);
+
+    public async ValueTask DisposeAsync() => await provider.DisposeAsync();
+}
+
+public sealed record Attempt(string ConnectionId, DispatchResult Result, ConnectParams Params)
+{
+    public GatewayResponse Response => Result.Response;
+
+    public JsonElement Error => GatewayHarness.Json(Response.Error);
+
+    public string? DetailCode => Error.TryGetProperty("details", out var d) && d.TryGetProperty("code", out var c) ? c.GetString() : null;
+
+    public string RequestId => Error.GetProperty("details").GetProperty("requestId").GetString()!;
+
+    public JsonElement Payload => GatewayHarness.Json(Response.Payload);
+
+    public string? DeviceToken => Payload.GetProperty("auth").TryGetProperty("deviceToken", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+}
