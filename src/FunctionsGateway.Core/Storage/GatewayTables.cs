@@ -33,5 +33,6 @@ internal static class TableExtensions
     /// <summary>412 (ETag) or 409 (exists): someone else changed the row first.</summary>
     public static bool IsConflict(this RequestFailedException ex) => ex.Status is 409 or 412;
 
-    public static bool IsConflict(this TableTransactionFailedException ex) => ex.Status is 409 or 412;
+    /// <summary>In a transaction a 404 also means a row we read was deleted meanwhile: the same lost race.</summary>
+    public static bool IsConflict(this TableTransactionFailedException ex) => ex.Status is 404 or 409 or 412;
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Starts Azurite (tables, queues, blobs) on 127.0.0.1 with in-memory storage unless one already answers.
+# Usage: scripts/azurite.sh start|stop|wait   (the pid is kept in .azurite/pid)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+state="$root/.azurite"
+mkdir -p "$state"
+
+answering() {
+  # Any HTTP status means the table endpoint is up (it answers 403/400 to an unsigned request).
+  curl -s -o /dev/null -m 2 "http://127.0.0.1:10002/devstoreaccount1/Tables" && \
+  curl -s -o /dev/null -m 2 "http://127.0.0.1:10001/devstoreaccount1?comp=list"
+}
+
+case "${1:-start}" in
+  start)
+    if answering; then echo "azurite: already answering on 127.0.0.1:10000-10002"; exit 0; fi
+    if [ ! -x "$root/node_modules/.bin/azurite" ]; then (cd "$root" && npm ci --no-audit --no-fund --loglevel=error); fi
+    nohup "$root/node_modules/.bin/azurite" --silent --inMemoryPersistence --skipApiVersionCheck --loose \
+      --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$state/azurite.log" 2>&1 &
+    echo $! >"$state/pid"
+    "$0" wait
+    ;;
+  wait)
+    for _ in $(seq 1 120); do
+      if answering; then echo "azurite: ready"; exit 0; fi
+      sleep 0.5
+    done
+    echo "azurite: did not answer within 60 s; log:" >&2; cat "$state/azurite.log" >&2 || true; exit 1
+    ;;
+  stop)
+    if [ -f "$state/pid" ]; then kill "$(cat "$state/pid")" 2>/dev/null || true; rm -f "$state/pid"; echo "azurite: stopped"; fi
+    ;;
+  *) echo "usage: $0 start|stop|wait" >&2; exit 2 ;;
+esac

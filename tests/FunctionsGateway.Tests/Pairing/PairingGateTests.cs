@@ -1,0 +1,56 @@
+using FunctionsGateway.Core.Handshake;
+using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Protocol;
+
+namespace FunctionsGateway.Tests.Pairing;
+
+public sealed class PairingGateTests
+{
+    private static readonly DeviceEntity PairedAtRead = new()
+    {
+        PartitionKey = "dev", RowKey = "device", PublicKey = "pk", Roles = "operator", Scopes = OperatorScopes.Read,
+        Platform = "linux", DeviceFamily = "",
+    };
+
+    private static AccessRequest Ask(ScopeSet scopes, GatewayRole role = GatewayRole.Operator, string platform = "linux", string key = "pk")
+        => new("dev", key, role, scopes, platform, "", "cli", "cli");
+
+    public static TheoryData<string, ScopeSet, GatewayRole, string, string, GateVerdictKind, string?> Cases => new()
+    {
+        { "within baseline", ScopeSet.Read, GatewayRole.Operator, "linux", "pk", GateVerdictKind.Pass, null },
+        { "nothing asked", ScopeSet.None, GatewayRole.Operator, "linux", "pk", GateVerdictKind.Pass, null },
+        { "scope upgrade", ScopeSet.Admin, GatewayRole.Operator, "linux", "pk", GateVerdictKind.RequiresApproval, PairingReasons.ScopeUpgrade },
+        { "write over read", ScopeSet.Write, GatewayRole.Operator, "linux", "pk", GateVerdictKind.RequiresApproval, PairingReasons.ScopeUpgrade },
+        { "role upgrade", ScopeSet.None, GatewayRole.Node, "linux", "pk", GateVerdictKind.RequiresApproval, PairingReasons.RoleUpgrade },
+        { "metadata upgrade", ScopeSet.Read, GatewayRole.Operator, "windows", "pk", GateVerdictKind.RequiresApproval, PairingReasons.MetadataUpgrade },
+        { "changed key", ScopeSet.Read, GatewayRole.Operator, "linux", "other", GateVerdictKind.RequiresApproval, PairingReasons.NotPaired },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_paired_device_passes_only_within_its_baseline(string name, ScopeSet scopes, GatewayRole role, string platform, string key, GateVerdictKind kind, string? reason)
+    {
+        foreach (var origin in new[] { CallOrigin.Network, CallOrigin.Internal })
+        {
+            // An internal marker never turns an upgrade silent.
+            var snapshot = new DeviceSnapshot(PairedAtRead, null, new InternalIdentityEntity());
+            var verdict = PairingGate.Evaluate(snapshot, Ask(scopes, role, platform, key), origin);
+            Assert.True(kind == verdict.Kind, $"{name} ({origin}): {verdict.Kind}");
+            Assert.Equal(reason, verdict.Reason);
+        }
+    }
+
+    [Theory]
+    [InlineData(CallOrigin.Internal, true, GateVerdictKind.SilentFirstPairing)]
+    [InlineData(CallOrigin.Internal, false, GateVerdictKind.RequiresApproval)]
+    [InlineData(CallOrigin.Network, true, GateVerdictKind.RequiresApproval)]
+    [InlineData(CallOrigin.Network, false, GateVerdictKind.RequiresApproval)]
+    public void Only_an_internal_identity_calling_in_process_pairs_silently_the_first_time(CallOrigin origin, bool registered, GateVerdictKind expected)
+    {
+        var snapshot = new DeviceSnapshot(null, null, registered ? new InternalIdentityEntity() : null);
+        var verdict = PairingGate.Evaluate(snapshot, Ask(ScopeSet.Admin), origin);
+        Assert.Equal(expected, verdict.Kind);
+        Assert.Equal(PairingReasons.NotPaired, verdict.Reason);
+    }
+}
