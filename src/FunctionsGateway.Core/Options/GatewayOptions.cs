@@ -14,6 +14,9 @@ public sealed class GatewayOptions
 
     public TimeSpan PairingRequestLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long a policy close waits behind the response that explains it (the queue visibility delay).</summary>
+    public TimeSpan PairingCloseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Largest accepted upstream invocation body, in bytes.</summary>
     public int MaxPayloadBytes { get; set; } = 64 * 1024;
 

@@ -10,6 +10,14 @@ public static class StorageNames
 
     public static readonly IReadOnlyList<string> AllTables =
         [DevicesTable, PairingRequestsTable, ConnectionsTable, AuditTable];
+
+    /// <summary>Deferred connection closes (after a NOT_PAIRED answer has reached the client).</summary>
+    public const string CloseQueue = "gateway-close";
+
+    /// <summary>Sub-agent spawn requests.</summary>
+    public const string SpawnQueue = "gateway-spawn";
+
+    public static readonly IReadOnlyList<string> AllQueues = [CloseQueue, SpawnQueue];
 }
 
 /// <summary>Row keys inside a device's partition (PartitionKey = deviceId), so one device is one transaction scope.</summary>

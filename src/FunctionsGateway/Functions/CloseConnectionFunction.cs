@@ -1,0 +1,16 @@
+using FunctionsGateway.Core.Options;
+using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Core.Transport;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsGateway.Functions;
+
+/// <summary>Performs a queued policy close (e.g. "pairing required") after the response that explains it.</summary>
+public sealed class CloseConnectionFunction(CloseConnectionHandler handler)
+{
+    [Function(nameof(CloseConnectionFunction))]
+    public Task Run(
+        [QueueTrigger(StorageNames.CloseQueue, Connection = SettingNames.Storage)] string message,
+        CancellationToken cancellationToken)
+        => handler.HandleAsync(message, cancellationToken);
+}

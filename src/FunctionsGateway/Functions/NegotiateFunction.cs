@@ -1,0 +1,14 @@
+using FunctionsGateway.Core.Transport;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsGateway.Functions;
+
+/// <summary><c>POST /api/negotiate</c> → <c>{url, accessToken}</c> for the SignalR client to follow.</summary>
+public sealed class NegotiateFunction(NegotiateHandler handler)
+{
+    [Function(nameof(NegotiateFunction))]
+    public IActionResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GatewayRoutes.Negotiate)] HttpRequest request)
+        => handler.Handle();
+}
