@@ -1,0 +1,38 @@
+// The one place in Bicep for every name the app's code also uses.
+//
+// Storage names: they MUST equal the constants in
+//   src/FunctionsGateway.Core/Storage/StorageNames.cs
+// (the app creates them if missing, so a mismatch would silently give two sets of tables/queues).
+// A test in the repo greps the Bicep for each name, so keep every name written out literally here.
+
+@export()
+@description('Storage tables used by the gateway (StorageNames.AllTables).')
+var tableNames = [
+  'GatewayDevices' // StorageNames.DevicesTable
+  'GatewayPairingRequests' // StorageNames.PairingRequestsTable
+  'GatewayConnections' // StorageNames.ConnectionsTable
+  'GatewayAudit' // StorageNames.AuditTable
+]
+
+@export()
+@description('Storage queues used by the gateway.')
+var queueNames = [
+  'gateway-spawn'
+  'gateway-close'
+]
+
+@export()
+@description('The SignalR hub the gateway serves (DESIGN.md §6: hub `gateway`).')
+var hubName = 'gateway'
+
+@export()
+@description('Blob container the Flex Consumption plan deploys the app package from.')
+var deploymentContainerName = 'app-package'
+
+@export()
+@description('Key Vault secret holding the value of the AzureSignalRConnectionString app setting.')
+var signalRConnectionStringSecretName = 'signalr-connection-string'
+
+@export()
+@description('Key Vault secret holding the value of the Gateway__SharedToken app setting.')
+var sharedTokenSecretName = 'gateway-shared-token'

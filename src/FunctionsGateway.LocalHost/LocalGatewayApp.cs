@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using Azure.Storage.Queues;
+using FunctionsGateway.Core;
+using FunctionsGateway.Core.Options;
+using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Core.Transport;
+using FunctionsGateway.LocalHost.ServiceEmulation;
+
+namespace FunctionsGateway.LocalHost;
+
+/// <summary>
+/// Runs the Function App's handlers without Core Tools: the same routes under <c>/api</c>, a queue pump for the
+/// close queue, and (unless <c>AzureSignalRConnectionString</c> names another service) a local SignalR service.
+/// </summary>
+public static class LocalGatewayApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+    public const string AdminKeyHeader = "x-functions-key";
+
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var settingsPath = builder.Configuration["settings"] ?? "local.settings.json";
+        if (File.Exists(settingsPath))
+        {
+            // Lowest precedence: environment variables and the command line still win, as with func start.
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = LocalSettings.Load(settingsPath) });
+        }
+
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        var url = (builder.Configuration["urls"] ?? DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries)[0].TrimEnd('/');
+        builder.WebHost.UseUrls(url);
+        var selfHosted = string.IsNullOrWhiteSpace(builder.Configuration[SettingNames.SignalR]);
+        var localKey = builder.Configuration["Gateway:LocalSignalRAccessKey"] ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        if (selfHosted)
+        {
+            var uri = new Uri(url);
+            builder.Configuration[SettingNames.SignalR] = $"Endpoint={uri.Scheme}://{uri.Host};Port={uri.Port};AccessKey={localKey};Version=1.0;";
+        }
+
+        builder.Services.AddGateway(builder.Configuration);
+        builder.Services.AddConnections();
+        builder.Services.AddSingleton<LocalSignalRService>();
+        builder.Services.AddHttpClient(nameof(UpstreamForwarder))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) });
+        builder.Services.AddSingleton(sp => new UpstreamForwarder(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamForwarder)),
+            new Uri($"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}"),
+            localKey));
+        builder.Services.AddHostedService(sp => new QueuePump(
+            sp.GetRequiredService<QueueServiceClient>(), StorageNames.CloseQueue,
+            (services, message, ct) => services.GetRequiredService<CloseConnectionHandler>().HandleAsync(message, ct),
+            sp, sp.GetRequiredService<ILogger<QueuePump>>()));
+
+        var app = builder.Build();
+        if (selfHosted)
+        {
+            app.UseWebSockets();
+            app.MapLocalSignalRService();
+        }
+
+        MapFunctions(app, builder.Configuration[SettingNames.ConfigKey(SettingNames.AdminKey)]);
+        return app;
+    }
+
+    /// <summary>The Function App's HTTP functions at the same routes, over the same handlers.</summary>
+    private static void MapFunctions(WebApplication app, string? adminKey)
+    {
+        var api = app.MapGroup("/" + GatewayRoutes.Prefix);
+        api.MapPost(GatewayRoutes.Negotiate, (NegotiateHandler handler) => handler.Handle());
+        api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct));
+
+        var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
+        {
+            // Unlike Core Tools, keys are checked locally too; without a configured key the admin API stays off.
+            if (string.IsNullOrEmpty(adminKey))
+            {
+                return Results.Text("admin API disabled: set Gateway__AdminKey to enable it", statusCode: 503);
+            }
+
+            var request = context.HttpContext.Request;
+            var presented = request.Headers[AdminKeyHeader].ToString() is { Length: > 0 } header ? header : request.Query["code"].ToString();
+            return DeviceTokens.SecretEquals(presented, adminKey)
+                ? await next(context)
+                : Results.Text("a valid function key is required (x-functions-key header or code query)", statusCode: 401);
+        });
+        admin.MapGet(GatewayRoutes.AdminPairingList, (AdminPairingHandler handler, CancellationToken ct) => handler.ListAsync(ct));
+        admin.MapPost(GatewayRoutes.AdminPairingApprove, (string requestId, AdminPairingHandler handler, CancellationToken ct) => handler.ApproveAsync(requestId, ct));
+        admin.MapPost(GatewayRoutes.AdminPairingReject, (string requestId, AdminPairingHandler handler, CancellationToken ct) => handler.RejectAsync(requestId, ct));
+    }
+}

@@ -1,0 +1,3 @@
+using FunctionsGateway.LocalHost;
+
+await LocalGatewayApp.Build(args).RunAsync();
