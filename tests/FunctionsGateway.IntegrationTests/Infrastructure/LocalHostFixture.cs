@@ -14,6 +14,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
 {
     public const string AdminKey = "e2e-admin-key-0123456789";
 
+    /// <summary>The local service's access key, fixed so tests can sign upstream requests of their own.</summary>
+    public const string AccessKey = "e2e-local-signalr-access-key-0123456789";
+
     private WebApplication? app;
 
     public Uri BaseUrl { get; private set; } = null!;
@@ -27,6 +30,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
             ["AzureWebJobsStorage"] = Azurite.ConnectionString,
             ["Gateway:SharedToken"] = GatewayHarness.SharedToken,
             ["Gateway:AdminKey"] = AdminKey,
+            ["Gateway:LocalSignalRAccessKey"] = AccessKey,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         });

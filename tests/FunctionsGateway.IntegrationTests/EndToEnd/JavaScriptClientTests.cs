@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using FunctionsGateway.IntegrationTests.Infrastructure;
+
+namespace FunctionsGateway.IntegrationTests.EndToEnd;
+
+/// <summary>The official JavaScript SignalR client completes the pairing flow: the wire is not .NET-only.</summary>
+[Collection(LocalHostCollection.Name)]
+public sealed class JavaScriptClientTests(LocalHostFixture host)
+{
+    [Fact]
+    public async Task The_javascript_signalr_client_completes_the_pairing_flow()
+    {
+        var root = RepoRoot();
+        var script = Path.Combine(root, "tests", "wire", "node-pairing.mjs");
+        Assert.True(Directory.Exists(Path.Combine(root, "node_modules", "@microsoft", "signalr")), "run npm ci first: node_modules/@microsoft/signalr is missing");
+        var start = new ProcessStartInfo("node", [script, host.BaseUrl.ToString().TrimEnd('/'), GatewayHarness.SharedToken, LocalHostFixture.AdminKey])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+
+        using var node = Process.Start(start)!;
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var output = await stdout;
+
+        Assert.True(node.ExitCode == 0, $"node exited {node.ExitCode}\n{output}\n{await stderr}");
+        var steps = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Collection(steps,
+            s => Assert.Contains("\"step\":\"not-paired\"", s, StringComparison.Ordinal),
+            s => Assert.Contains("Server returned an error on close: pairing required", s, StringComparison.Ordinal),
+            s => Assert.Contains("\"decision\":\"approved\"", s, StringComparison.Ordinal),
+            s => Assert.Contains("\"scopes\":[\"operator.read\"]", s, StringComparison.Ordinal));
+    }
+
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FunctionsGateway.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}
