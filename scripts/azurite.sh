@@ -16,7 +16,9 @@ case "${1:-start}" in
   start)
     if answering; then echo "azurite: already answering on 127.0.0.1:10000-10002"; exit 0; fi
     if [ ! -x "$root/node_modules/.bin/azurite" ]; then (cd "$root" && npm ci --no-audit --no-fund --loglevel=error); fi
-    nohup "$root/node_modules/.bin/azurite" --silent --inMemoryPersistence --skipApiVersionCheck --loose \
+    # AZURITE_LOCATION keeps data across restarts (the start script uses it); tests run in memory.
+    if [ -n "${AZURITE_LOCATION:-}" ]; then storage=(--location "$AZURITE_LOCATION"); else storage=(--inMemoryPersistence); fi
+    nohup "$root/node_modules/.bin/azurite" --silent "${storage[@]}" --skipApiVersionCheck --loose \
       --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$state/azurite.log" 2>&1 &
     echo $! >"$state/pid"
     "$0" wait

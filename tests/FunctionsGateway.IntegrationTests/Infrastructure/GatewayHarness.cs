@@ -38,11 +38,15 @@ public sealed class GatewayHarness : IAsyncDisposable
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<IGatewayNotifier>(Notifier);
         services.AddGatewayCore(configuration);
+        var tableOptions = new TableClientOptions();
+        tableOptions.AddPolicy(StorageRequests, Azure.Core.HttpPipelinePosition.PerCall);
+        services.AddSingleton(new GatewayTables(new TableServiceClient(Azurite.ConnectionString, tableOptions)));
         provider = services.BuildServiceProvider();
     }
 
     public ManualTimeProvider Time { get; }
     public RecordingNotifier Notifier { get; } = new();
+    public StorageRequestCounter StorageRequests { get; } = new();
     public GatewayDispatcher Dispatcher => provider.GetRequiredService<GatewayDispatcher>();
     public PairingService Pairing => provider.GetRequiredService<PairingService>();
     public DeviceStore Devices => provider.GetRequiredService<DeviceStore>();
