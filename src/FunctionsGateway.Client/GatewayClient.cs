@@ -107,7 +107,8 @@ public sealed class GatewayClient : IAsyncDisposable
     /// <paramref name="onPending"/> and tries again on a new connection every <paramref name="pollInterval"/> until
     /// hello-ok. The same ask keeps the same request id on the gateway, so polling opens no new requests. Throws
     /// <see cref="TimeoutException"/> after <paramref name="timeout"/>, and <see cref="PairingNotApprovedException"/>
-    /// if the gateway answers with a different request id (the awaited one was rejected, expired or superseded).
+    /// if the gateway answers twice in a row with a different request id (the awaited one was rejected, expired or
+    /// superseded; a single different answer is retried at once, as a connect racing the approval can produce one).
     /// </summary>
     public static Task<GatewayClient> ConnectWhenApprovedAsync(
         GatewayClientOptions options,
@@ -161,6 +162,7 @@ internal static class PairingPoller
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
         var started = time.GetTimestamp();
         string? waitingOn = null;
+        string? replacedBy = null;
         Exception? last = null;
         while (true)
         {
@@ -173,9 +175,19 @@ internal static class PairingPoller
             {
                 if (waitingOn is not null && ex.RequestId.Length > 0 && ex.RequestId != waitingOn)
                 {
-                    throw new PairingNotApprovedException(waitingOn, ex.RequestId, ex);
+                    // A connect that raced the approval can open a new request although the device is now approved;
+                    // one immediate retry tells the two apart. A second answer naming a new request is final.
+                    if (replacedBy is not null)
+                    {
+                        throw new PairingNotApprovedException(waitingOn, ex.RequestId, ex);
+                    }
+
+                    replacedBy = ex.RequestId;
+                    last = ex;
+                    continue;
                 }
 
+                replacedBy = null;
                 if (ex.RequestId.Length > 0)
                 {
                     waitingOn = ex.RequestId;
@@ -193,10 +205,11 @@ internal static class PairingPoller
             var remaining = timeout - time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
+                var within = timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "s";
                 throw new TimeoutException(
                     waitingOn is null
-                        ? $"pairing was not approved within {timeout}"
-                        : $"pairing request {waitingOn} was not approved within {timeout}",
+                        ? $"pairing was not approved within {within}"
+                        : $"pairing request {waitingOn} was not approved within {within}",
                     last);
             }
 

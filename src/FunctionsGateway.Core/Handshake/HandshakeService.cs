@@ -175,7 +175,12 @@ public sealed partial class HandshakeService(
             if (verdict.Kind == GateVerdictKind.RequiresApproval)
             {
                 var approved = snapshot.Device is null ? ScopeSet.None : OperatorScopes.FromStorage(snapshot.Device.Scopes);
-                var pending = await pairing.RequestAsync(request, verdict.Reason!, approved, cancellationToken);
+                var pending = await pairing.RequestAsync(request, verdict.Reason!, approved, snapshot.Device, cancellationToken);
+                if (pending is null)
+                {
+                    continue;
+                }
+
                 var details = new PairingRequiredDetails(pending.RequestId, pending.Reason, pending.Role,
                     OperatorScopes.ToNames(request.Scopes), OperatorScopes.ToNames(approved));
                 var response = GatewayResponse.Failure(ErrorCodes.NotPaired, "pairing required", new ErrorDetails(DetailCodes.PairingRequired, details));

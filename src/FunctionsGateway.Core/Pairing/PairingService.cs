@@ -44,12 +44,24 @@ public sealed partial class PairingService(
     public const string RevokedCloseReason = "device token revoked";
     public const string RemovedCloseReason = "device removed";
 
-    /// <summary>Stores (or reuses) the device's pending request; a different newer one supersedes the older.</summary>
-    public async Task<PendingRequestEntity> RequestAsync(AccessRequest request, string reason, ScopeSet approvedScopes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores (or reuses) the device's pending request; a different newer one supersedes the older. Returns null when
+    /// the device record is no longer the one the gate judged (an approval landed meanwhile): the caller re-evaluates.
+    /// </summary>
+    public async Task<PendingRequestEntity?> RequestAsync(AccessRequest request, string reason, ScopeSet approvedScopes, DeviceEntity? judged, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             var existing = await devices.GetPendingAsync(request.DeviceId, cancellationToken);
+
+            // Read after the pending row: an approval deletes that row, so a change it made is visible here or the
+            // conditional write below fails.
+            var current = await devices.GetDeviceAsync(request.DeviceId, cancellationToken);
+            if (current?.ETag != judged?.ETag)
+            {
+                return null;
+            }
+
             var now = time.GetUtcNow();
             if (existing is not null && existing.ExpiresAt > now && SameAsk(existing, request, reason))
             {

@@ -1,0 +1,78 @@
+using FunctionsGateway.Client;
+using FunctionsGateway.Protocol;
+
+namespace FunctionsGateway.Cli.Commands;
+
+/// <summary><c>gateway pair</c>: connect; while pairing is required, print the request and wait for approval.</summary>
+internal static class PairCommand
+{
+    public const double DefaultTimeoutSeconds = 300;
+    public const double DefaultPollSeconds = 2;
+
+    public static async Task<int> RunAsync(CliArguments args, CliSettings settings, CliConsole console, CancellationToken cancellationToken)
+    {
+        args.RequireOnly("pair", "role", "scopes", "timeout", "poll");
+        if (args.Positionals.Count > 1)
+        {
+            throw new CliUsageException($"pair takes no arguments, got: {args.Positionals[1]}");
+        }
+
+        var role = CliSettings.ParseRole(args);
+        var scopes = CliSettings.ParseScopes(args, role == GatewayRoles.Operator ? [OperatorScopes.Read] : []);
+        var timeout = args.GetSeconds("timeout", DefaultTimeoutSeconds);
+        var poll = args.GetSeconds("poll", DefaultPollSeconds);
+        var options = settings.ToClientOptions(role, scopes);
+
+        string? shown = null;
+        var progress = new InlineProgress<PairingRequiredException>(pending =>
+        {
+            if (pending.RequestId == shown)
+            {
+                return;
+            }
+
+            shown = pending.RequestId;
+            console.Out.WriteLine(pending.RequestId.Length > 0 ? CliApp.DescribePending(pending) : "pairing required (the gateway closed before naming the request)");
+            if (pending.RequestId.Length > 0)
+            {
+                console.Out.WriteLine(CliApp.ApproveHint(pending));
+            }
+
+            console.Out.WriteLine($"waiting up to {timeout.TotalSeconds:0.#}s for approval...");
+            console.Out.Flush();
+        });
+
+        try
+        {
+            await using var client = await GatewayClient.ConnectWhenApprovedAsync(options, poll, timeout, progress, cancellationToken);
+            await console.Out.WriteLineAsync(shown is null ? "already paired" : "approved");
+            await console.Out.WriteLineAsync($"device:     {client.DeviceId}");
+            await console.Out.WriteLineAsync($"role:       {client.Role}");
+            await console.Out.WriteLineAsync($"scopes:     {CliApp.Join(client.Scopes)}");
+            await console.Out.WriteLineAsync($"connection: {client.ConnectionId}");
+            if (client.ReceivedDeviceToken)
+            {
+                await console.Out.WriteLineAsync("device token saved to the identity file");
+            }
+
+            return ExitCodes.Success;
+        }
+        catch (TimeoutException ex)
+        {
+            await console.Error.WriteLineAsync($"timed out: {ex.Message}");
+            return ExitCodes.PairingTimedOut;
+        }
+        catch (PairingNotApprovedException ex)
+        {
+            await console.Error.WriteLineAsync(ex.Message);
+            await console.Error.WriteLineAsync($"approve with: gateway devices approve {ex.NextRequestId}  (then run 'gateway pair' again)");
+            return ExitCodes.PairingNotApproved;
+        }
+    }
+
+    /// <summary>Reports synchronously, in order (<see cref="Progress{T}"/> posts to the thread pool).</summary>
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using Azure.Data.Tables;
+using FunctionsGateway.Client;
+using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Protocol;
+
+// The end-to-end load tool: real SignalR clients against a running gateway (scripts/start.sh), bounded in time.
+//   calls:      N connections each calling a read method in a loop     → calls/s, p50/p99 latency
+//   handshakes: N workers doing challenge + signed connect repeatedly   → handshakes/s, after seeding --paired devices
+var options = LoadOptions.Parse(args);
+Console.WriteLine($"load: mode={options.Mode} url={options.Url} connections={options.Connections} duration={options.Duration.TotalSeconds}s" +
+    (options.Mode == "handshakes" ? $" paired={options.Paired}" : $" method={options.Method}"));
+
+if (options.Paired > 0)
+{
+    await Seeder.SeedAsync(options.Storage, options.Paired);
+}
+
+var clients = await Pairing.PairAsync(options);
+var result = options.Mode == "handshakes"
+    ? await Runner.RunAsync(options, clients, async (client, ct) => await (await GatewayClient.ConnectAsync(client, ct)).DisposeAsync())
+    : await Runner.RunCallsAsync(options, clients);
+Console.WriteLine(result);
+return 0;
+
+internal sealed record LoadOptions(string Mode, Uri Url, int Connections, TimeSpan Duration, string Method, int Paired, string SharedToken, string AdminKey, string Storage, bool MessagePack)
+{
+    public static LoadOptions Parse(string[] args)
+    {
+        string Get(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+
+        return new LoadOptions(
+            args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "calls",
+            new Uri(Get("url", Environment.GetEnvironmentVariable("GATEWAY_URL") ?? "http://127.0.0.1:7071")),
+            int.Parse(Get("connections", "16"), CultureInfo.InvariantCulture),
+            TimeSpan.FromSeconds(Math.Clamp(double.Parse(Get("duration", "10"), CultureInfo.InvariantCulture), 1, 300)),
+            Get("method", GatewayMethods.Status),
+            int.Parse(Get("paired", "0"), CultureInfo.InvariantCulture),
+            Get("token", Environment.GetEnvironmentVariable("GATEWAY_SHARED_TOKEN") ?? string.Empty),
+            Get("admin-key", Environment.GetEnvironmentVariable("GATEWAY_ADMIN_KEY") ?? string.Empty),
+            Get("storage", Environment.GetEnvironmentVariable("AzureWebJobsStorage") ?? "UseDevelopmentStorage=true"),
+            args.Contains("--msgpack"));
+    }
+}
+
+internal static class Pairing
+{
+    /// <summary>One identity per worker, paired at operator.read through the admin API.</summary>
+    public static async Task<List<GatewayClientOptions>> PairAsync(LoadOptions options)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "fg-load-" + Guid.NewGuid().ToString("N"));
+        using var admin = new GatewayAdminClient(options.Url, options.AdminKey);
+        var list = new List<GatewayClientOptions>();
+        for (var i = 0; i < options.Connections; i++)
+        {
+            var client = new GatewayClientOptions
+            {
+                GatewayUrl = options.Url,
+                SharedToken = options.SharedToken,
+                IdentityPath = Path.Combine(folder, $"id-{i}.json"),
+                Scopes = [OperatorScopes.Read],
+                UseMessagePack = options.MessagePack,
+            };
+            try
+            {
+                await (await GatewayClient.ConnectAsync(client)).DisposeAsync();
+            }
+            catch (PairingRequiredException pending)
+            {
+                await admin.ApproveAsync(pending.RequestId);
+            }
+
+            list.Add(client);
+        }
+
+        return list;
+    }
+}
+
+internal static class Seeder
+{
+    /// <summary>Writes paired-device rows directly, so the handshake rate can be compared at 1 and at N devices.</summary>
+    public static async Task SeedAsync(string storage, int count)
+    {
+        var table = new TableServiceClient(storage).GetTableClient(StorageNames.DevicesTable);
+        await table.CreateIfNotExistsAsync();
+        var sw = Stopwatch.StartNew();
+        var existing = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>("PartitionKey eq '~directory'", select: ["RowKey"]))
+        {
+            existing++;
+        }
+
+        await Parallel.ForEachAsync(Enumerable.Range(existing, Math.Max(0, count - existing)), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+        {
+            using var key = DeviceKey.Generate();
+            var (_, hash) = DeviceTokens.Mint();
+            var device = new DeviceEntity
+            {
+                PartitionKey = key.DeviceId, RowKey = "device", PublicKey = key.PublicKey, Roles = GatewayRoles.Operator,
+                Scopes = OperatorScopes.Read, Platform = "linux", ClientId = "seed", PairedAt = DateTimeOffset.UtcNow,
+            };
+            await table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, device),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, new DeviceTokenEntity
+                {
+                    PartitionKey = key.DeviceId, RowKey = "token:operator", Role = GatewayRoles.Operator, TokenHash = hash, Scopes = OperatorScopes.Read, CreatedAt = DateTimeOffset.UtcNow,
+                }),
+            ], ct);
+            device.PartitionKey = "~directory";
+            device.RowKey = key.DeviceId;
+            await table.UpsertEntityAsync(device, TableUpdateMode.Replace, ct);
+        });
+        Console.WriteLine($"seed: {count} paired devices present ({count - existing} written in {sw.Elapsed.TotalSeconds:F1}s)");
+    }
+}
+
+internal static class Runner
+{
+    public static async Task<string> RunCallsAsync(LoadOptions options, List<GatewayClientOptions> clients)
+    {
+        var connected = new List<GatewayClient>();
+        foreach (var client in clients)
+        {
+            connected.Add(await GatewayClient.ConnectAsync(client));
+        }
+
+        try
+        {
+            return await RunAsync(options, clients, async (client, ct) =>
+            {
+                var index = clients.IndexOf(client);
+                await connected[index].InvokeAsync(options.Method, null, ct);
+            });
+        }
+        finally
+        {
+            foreach (var client in connected)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Each worker repeats its operation until the deadline; every latency is kept for percentiles.</summary>
+    public static async Task<string> RunAsync(LoadOptions options, List<GatewayClientOptions> clients, Func<GatewayClientOptions, CancellationToken, Task> operation)
+    {
+        // Warm-up: JIT and connection pools settle before anything is counted.
+        using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
+        {
+            await Task.WhenAll(clients.Select(client => Task.Run(async () =>
+            {
+                while (!warm.IsCancellationRequested)
+                {
+                    await operation(client, CancellationToken.None);
+                }
+            })));
+        }
+
+        // Marks the measured window for tools sampling process CPU (scripts/load.sh).
+        Console.WriteLine("measure: start");
+        using var stop = new CancellationTokenSource(options.Duration);
+        var latencies = new List<double>[clients.Count];
+        var errors = 0;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
+        {
+            var mine = latencies[i] = new List<double>(4096);
+            while (!stop.IsCancellationRequested)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    await operation(client, CancellationToken.None);
+                    mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+                catch (Exception ex) when (ex is GatewayException or HttpRequestException or InvalidOperationException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        })));
+        var elapsed = sw.Elapsed.TotalSeconds;
+        Console.WriteLine("measure: end");
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"result: {all.Length} ok, {errors} errors in {elapsed:F1}s = {all.Length / elapsed:F0}/s; latency ms p50={P(0.50):F2} p90={P(0.90):F2} p99={P(0.99):F2} max={(all.Length == 0 ? 0 : all[^1]):F2}");
+    }
+}
