@@ -17,6 +17,7 @@ public static class LocalGatewayApp
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
     public const string AdminKeyHeader = "x-functions-key";
+    public const int MinAdminKeyLength = 16;
 
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
     {
@@ -52,8 +53,9 @@ public static class LocalGatewayApp
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamForwarder)),
             new Uri($"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}"),
             localKey));
+        var retryAfter = TimeSpan.FromSeconds(builder.Configuration.GetValue("LocalHost:QueueRetrySeconds", 5.0));
         builder.Services.AddHostedService(sp => new QueuePump(
-            sp.GetRequiredService<QueueServiceClient>(), StorageNames.CloseQueue,
+            sp.GetRequiredService<QueueServiceClient>(), StorageNames.CloseQueue, retryAfter,
             (services, message, ct) => services.GetRequiredService<CloseConnectionHandler>().HandleAsync(message, ct),
             sp, sp.GetRequiredService<ILogger<QueuePump>>()));
 
@@ -64,7 +66,14 @@ public static class LocalGatewayApp
             app.MapLocalSignalRService();
         }
 
-        MapFunctions(app, builder.Configuration[SettingNames.ConfigKey(SettingNames.AdminKey)]);
+        var adminKey = builder.Configuration[SettingNames.ConfigKey(SettingNames.AdminKey)];
+        if (adminKey is { Length: < MinAdminKeyLength })
+        {
+            app.Logger.LogWarning("{Setting} is shorter than {Length} characters; the admin API stays off", SettingNames.AdminKey, MinAdminKeyLength);
+            adminKey = null;
+        }
+
+        MapFunctions(app, adminKey);
         return app;
     }
 
@@ -80,7 +89,7 @@ public static class LocalGatewayApp
             // Unlike Core Tools, keys are checked locally too; without a configured key the admin API stays off.
             if (string.IsNullOrEmpty(adminKey))
             {
-                return Results.Text("admin API disabled: set Gateway__AdminKey to enable it", statusCode: 503);
+                return Results.Text("admin API disabled: set Gateway__AdminKey (at least 16 characters) to enable it", statusCode: 503);
             }
 
             var request = context.HttpContext.Request;

@@ -10,12 +10,12 @@ namespace FunctionsGateway.LocalHost;
 internal sealed partial class QueuePump(
     QueueServiceClient queues,
     string queueName,
+    TimeSpan retryAfter,
     Func<IServiceProvider, string, CancellationToken, Task> handler,
     IServiceProvider services,
     ILogger<QueuePump> logger) : BackgroundService
 {
     private const int MaxDequeueCount = 5;
-    private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(200);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -29,7 +29,7 @@ internal sealed partial class QueuePump(
             QueueMessage[] batch;
             try
             {
-                batch = (await queue.ReceiveMessagesAsync(16, Visibility, stoppingToken)).Value;
+                batch = (await queue.ReceiveMessagesAsync(16, retryAfter, stoppingToken)).Value;
             }
             catch (OperationCanceledException)
             {

@@ -37,6 +37,7 @@ public static class DetailCodes
     public const string DeviceNotFound = "DEVICE_NOT_FOUND";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string MalformedFrame = "MALFORMED_FRAME";
+    public const string InternalIdentityBoundary = "INTERNAL_IDENTITY_BOUNDARY";
 }
 
 /// <summary>The pairing gate's reasons (DESIGN §4).</summary>

@@ -87,6 +87,16 @@ public static class GatewayMethods
         return rules.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// What an internal sub-agent identity may call at all (DESIGN §5.5: its admin scope reaches only its own child
+    /// session): never pairing, tokens, audit or configuration, whatever its scopes.
+    /// </summary>
+    public static readonly FrozenSet<string> InternalIdentityMethods = new[]
+    {
+        Health, Status, SessionsList, SessionsGet, SessionsSubscribe, SessionsPatch, SessionsReset, SessionsDelete,
+        SessionsSpawn, ChatHistory, ChatSend, ChatAbort, RunsGet, Agent, AgentWait,
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     /// <summary>The classified methods, for hello-ok discovery and table-driven tests.</summary>
     public static IEnumerable<KeyValuePair<string, MethodRule>> Table => Rules;
 

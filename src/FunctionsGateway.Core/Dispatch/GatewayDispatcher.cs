@@ -110,6 +110,11 @@ public sealed partial class GatewayDispatcher
                 return new(GatewayResponse.Invalid("already connected: a connection performs one handshake", DetailCodes.AlreadyConnected));
         }
 
+        if (row.IsInternal && !GatewayMethods.InternalIdentityMethods.Contains(method))
+        {
+            return new(GatewayResponse.Invalid($"a sub-agent identity may not call {method}", DetailCodes.InternalIdentityBoundary));
+        }
+
         if (!handlers.TryGetValue(method, out var handler))
         {
             return new(GatewayResponse.Invalid("unknown method: " + method, DetailCodes.UnknownMethod));

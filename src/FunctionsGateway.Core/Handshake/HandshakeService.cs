@@ -255,8 +255,8 @@ public sealed partial class HandshakeService(
     }
 
     /// <summary>
-    /// One transaction in the device's partition: record the live connection, mint a token if one is due, and
-    /// touch the device row under its ETag so a concurrent revoke, removal or approval forces a re-check.
+    /// One transaction in the device's partition: record the live connection, mint a token if one is due, and touch
+    /// the device and token rows under their ETags, so a concurrent revoke, rotation, removal or approval forces a re-check.
     /// </summary>
     private (List<TableTransactionAction> Actions, string? MintedToken) AdmissionActions(string connectionId, DeviceSnapshot snapshot, string roleName)
     {
@@ -277,7 +277,12 @@ public sealed partial class HandshakeService(
 
         string? minted = null;
         var token = snapshot.Token;
-        if (token is null || token.IssuePending || !token.IsActive)
+        if (token is { IssuePending: false, IsActive: true })
+        {
+            // Unchanged, but under its ETag: a revoke or rotation committed since the read fails this batch.
+            actions.Add(new(TableTransactionActionType.UpdateMerge, token, token.ETag));
+        }
+        else
         {
             (minted, var hash) = DeviceTokens.Mint();
             var fresh = new DeviceTokenEntity

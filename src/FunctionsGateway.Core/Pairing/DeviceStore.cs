@@ -32,12 +32,29 @@ public sealed class DeviceStore(GatewayTables tables)
     public Task<DeviceTokenEntity?> GetTokenAsync(string deviceId, string role, CancellationToken cancellationToken)
         => tables.Devices.FindAsync<DeviceTokenEntity>(deviceId, DeviceRows.Token(role), cancellationToken);
 
-    /// <summary>Registers an identity our own code created; only such an identity may pair silently, once.</summary>
-    public Task RegisterInternalIdentityAsync(string deviceId, string? boundSessionKey, DateTimeOffset now, CancellationToken cancellationToken)
-        => tables.Devices.UpsertEntityAsync(
-            new InternalIdentityEntity { PartitionKey = deviceId, RowKey = DeviceRows.Internal, BoundSessionKey = boundSessionKey, CreatedAt = now },
-            TableUpdateMode.Replace,
-            cancellationToken);
+    /// <summary>
+    /// Registers an identity our own code just created; only such an identity may pair silently, once. Refused (false)
+    /// for a key that is already registered or paired, so re-registering can never re-open the silent path.
+    /// </summary>
+    public async Task<bool> RegisterInternalIdentityAsync(string deviceId, string? boundSessionKey, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await GetDeviceAsync(deviceId, cancellationToken) is not null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await tables.Devices.AddEntityAsync(
+                new InternalIdentityEntity { PartitionKey = deviceId, RowKey = DeviceRows.Internal, BoundSessionKey = boundSessionKey, CreatedAt = now },
+                cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.IsConflict())
+        {
+            return false;
+        }
+    }
 
     /// <summary>Live connection ids of a device (optionally one role), from its own partition.</summary>
     public async Task<IReadOnlyList<(string ConnectionId, string Role)>> ListConnectionsAsync(string deviceId, string? role, CancellationToken cancellationToken)

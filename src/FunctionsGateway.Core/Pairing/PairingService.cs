@@ -155,9 +155,9 @@ public sealed partial class PairingService(
             return false;
         }
 
-        await devices.UpsertDirectoryAsync(device, cancellationToken);
         await audit.WriteAsync(new AuditRecord(AuditActions.SilentlyApproved, request.DeviceId, "system:internal-identity",
             ScopeSet.None, OperatorScopes.FromStorage(device.Scopes), PairingReasons.NotPaired, null, device.Roles), cancellationToken);
+        await AfterCommitAsync("directory", () => SyncDirectoryAsync(device, cancellationToken));
         return true;
     }
 
@@ -215,11 +215,12 @@ public sealed partial class PairingService(
             return AlreadyResolved(requestId);
         }
 
-        await DeleteIndexAsync(requestId, cancellationToken);
-        await devices.UpsertDirectoryAsync(device, cancellationToken);
+        // Committed: the audit row comes first; what follows is bookkeeping that must not turn success into failure.
         await audit.WriteAsync(new AuditRecord(AuditActions.Approved, deviceId, actor.Name, scopesFrom, scopesTo, pending.Reason, requestId, pending.Role), cancellationToken);
-        await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
-            new PairResolvedEvent(requestId, deviceId, "approved", now.ToUnixTimeMilliseconds()), cancellationToken);
+        await AfterCommitAsync("index", () => DeleteIndexAsync(requestId, cancellationToken));
+        await AfterCommitAsync("directory", () => SyncDirectoryAsync(device, cancellationToken));
+        await AfterCommitAsync("event", () => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
+            new PairResolvedEvent(requestId, deviceId, "approved", now.ToUnixTimeMilliseconds()), cancellationToken));
         LogResolved(logger, requestId, deviceId, "approved", actor.Name);
         return GatewayResponse.Success(new
         {
@@ -250,10 +251,10 @@ public sealed partial class PairingService(
 
         var now = time.GetUtcNow();
         var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
-        await DeleteIndexAsync(requestId, cancellationToken);
         await audit.WriteAsync(new AuditRecord(AuditActions.Rejected, pending.PartitionKey, actor.Name, approved, approved, pending.Reason, requestId, pending.Role), cancellationToken);
-        await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
-            new PairResolvedEvent(requestId, pending.PartitionKey, "rejected", now.ToUnixTimeMilliseconds()), cancellationToken);
+        await AfterCommitAsync("index", () => DeleteIndexAsync(requestId, cancellationToken));
+        await AfterCommitAsync("event", () => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
+            new PairResolvedEvent(requestId, pending.PartitionKey, "rejected", now.ToUnixTimeMilliseconds()), cancellationToken));
         LogResolved(logger, requestId, pending.PartitionKey, "rejected", actor.Name);
         return GatewayResponse.Success(new { requestId, deviceId = pending.PartitionKey, decision = "rejected" });
     }
@@ -287,35 +288,52 @@ public sealed partial class PairingService(
             d.ClientId, d.Platform, d.DeviceFamily, d.IsInternal, d.PairedAt.ToUnixTimeMilliseconds()))];
     }
 
-    /// <summary>Removes every row of the device and closes its live connections.</summary>
+    /// <summary>
+    /// Removes every row of the device and closes its live connections. The device row is deleted under the ETag it
+    /// was read with, so a handshake admitted meanwhile makes the removal re-read and close that connection too.
+    /// </summary>
     public async Task<GatewayResponse> RemoveDeviceAsync(string deviceId, PairingActor actor, CancellationToken cancellationToken)
     {
-        var rows = await devices.ReadPartitionAsync(deviceId, cancellationToken);
-        var device = rows.FirstOrDefault(r => r.RowKey == DeviceRows.Device);
-        if (device is null)
+        for (var attempt = 0; ; attempt++)
         {
-            return GatewayResponse.Invalid("device not found: " + deviceId, DetailCodes.DeviceNotFound);
-        }
+            var rows = await devices.ReadPartitionAsync(deviceId, cancellationToken);
+            var device = rows.FirstOrDefault(r => r.RowKey == DeviceRows.Device);
+            if (device is null)
+            {
+                return GatewayResponse.Invalid("device not found: " + deviceId, DetailCodes.DeviceNotFound);
+            }
 
-        var scopesFrom = OperatorScopes.FromStorage(device.GetString(nameof(DeviceEntity.Scopes)));
-        foreach (var chunk in rows.Chunk(100))
-        {
-            var actions = chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)).ToList();
-            await devices.Table.SubmitTransactionAsync(actions, cancellationToken);
-        }
+            // One atomic batch holds the device row (conditional on its ETag) and up to 99 others; rows beyond
+            // that (only with very many live connections) are deleted one by one once the device is gone.
+            var ordered = rows.OrderBy(r => r.RowKey == DeviceRows.Device ? 0 : 1).ToList();
+            try
+            {
+                await devices.Table.SubmitTransactionAsync(ordered.Take(100).Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r,
+                    r.RowKey == DeviceRows.Device ? r.ETag : ETag.All)), cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.IsConflict() && attempt < MaxAttempts)
+            {
+                continue;
+            }
 
-        var pendingRow = rows.FirstOrDefault(r => r.RowKey == DeviceRows.Pending);
-        if (pendingRow is not null)
-        {
-            await DeleteIndexAsync(pendingRow.GetString(nameof(PendingRequestEntity.RequestId)), cancellationToken);
-        }
+            foreach (var row in ordered.Skip(100))
+            {
+                await AfterCommitAsync("delete " + row.RowKey, () => devices.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken));
+            }
 
-        await devices.DeleteDirectoryAsync(deviceId, cancellationToken);
-        var closed = await CloseConnectionsAsync(rows
-            .Where(r => r.RowKey.StartsWith(DeviceRows.ConnectionPrefix, StringComparison.Ordinal))
-            .Select(r => r.RowKey[DeviceRows.ConnectionPrefix.Length..]), RemovedCloseReason, cancellationToken);
-        await audit.WriteAsync(new AuditRecord(AuditActions.Removed, deviceId, actor.Name, scopesFrom, ScopeSet.None), cancellationToken);
-        return GatewayResponse.Success(new { deviceId, removed = true, closedConnections = closed });
+            var scopesFrom = OperatorScopes.FromStorage(device.GetString(nameof(DeviceEntity.Scopes)));
+            await audit.WriteAsync(new AuditRecord(AuditActions.Removed, deviceId, actor.Name, scopesFrom, ScopeSet.None), cancellationToken);
+            var closed = await CloseConnectionsAsync(rows
+                .Where(r => r.RowKey.StartsWith(DeviceRows.ConnectionPrefix, StringComparison.Ordinal))
+                .Select(r => r.RowKey[DeviceRows.ConnectionPrefix.Length..]).ToList(), RemovedCloseReason, cancellationToken);
+            if (rows.FirstOrDefault(r => r.RowKey == DeviceRows.Pending) is { } pendingRow)
+            {
+                await AfterCommitAsync("index", () => DeleteIndexAsync(pendingRow.GetString(nameof(PendingRequestEntity.RequestId)), cancellationToken));
+            }
+
+            await AfterCommitAsync("directory", () => devices.DeleteDirectoryAsync(deviceId, cancellationToken));
+            return GatewayResponse.Success(new { deviceId, removed = true, closedConnections = closed });
+        }
     }
 
     /// <summary>
@@ -386,26 +404,53 @@ public sealed partial class PairingService(
                 continue;
             }
 
-            var live = await devices.ListConnectionsAsync(deviceId, role, cancellationToken);
-            var closed = await CloseConnectionsAsync(live.Select(c => c.ConnectionId), RevokedCloseReason, cancellationToken);
             var scopes = OperatorScopes.FromStorage(token.Scopes);
             await audit.WriteAsync(new AuditRecord(AuditActions.TokenRevoked, deviceId, actor.Name, scopes, ScopeSet.None, null, null, role), cancellationToken);
+            var live = await devices.ListConnectionsAsync(deviceId, role, cancellationToken);
+            var closed = await CloseConnectionsAsync([.. live.Select(c => c.ConnectionId)], RevokedCloseReason, cancellationToken);
             return GatewayResponse.Success(new { deviceId, role, revoked = true, closedConnections = closed, revokedAtMs = now.ToUnixTimeMilliseconds() });
         }
     }
 
-    private async Task<int> CloseConnectionsAsync(IEnumerable<string> connectionIds, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Invalidates every connection first (a call racing the close is refused by its one point read), then closes
+    /// each through the service; one failed close neither stops the others nor undoes the committed decision.
+    /// </summary>
+    private async Task<int> CloseConnectionsAsync(List<string> connectionIds, string reason, CancellationToken cancellationToken)
     {
-        var count = 0;
         foreach (var id in connectionIds)
         {
-            // Invalidate first: a call racing the close is refused by its one point read.
             await connections.MarkClosedAsync(id, reason, cancellationToken);
-            await notifier.CloseConnectionAsync(id, reason, cancellationToken);
-            count++;
         }
 
-        return count;
+        foreach (var id in connectionIds)
+        {
+            await AfterCommitAsync("close " + id, () => notifier.CloseConnectionAsync(id, reason, cancellationToken));
+        }
+
+        return connectionIds.Count;
+    }
+
+    private async Task AfterCommitAsync(string step, Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAfterCommitFailed(logger, ex, step);
+        }
+    }
+
+    /// <summary>Writes the directory entry, then drops it again if the device was removed meanwhile.</summary>
+    private async Task SyncDirectoryAsync(DeviceEntity device, CancellationToken cancellationToken)
+    {
+        await devices.UpsertDirectoryAsync(device, cancellationToken);
+        if (await devices.GetDeviceAsync(device.PartitionKey, cancellationToken) is null)
+        {
+            await devices.DeleteDirectoryAsync(device.PartitionKey, cancellationToken);
+        }
     }
 
     private async Task<(PendingRequestEntity? Pending, GatewayResponse? Error)> FindLiveRequestAsync(string requestId, CancellationToken cancellationToken)
@@ -450,8 +495,8 @@ public sealed partial class PairingService(
         }
 
         var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
-        await DeleteIndexAsync(pending.RequestId, cancellationToken);
         await audit.WriteAsync(new AuditRecord(AuditActions.Expired, pending.PartitionKey, "system:gateway", approved, approved, pending.Reason, pending.RequestId, pending.Role), cancellationToken);
+        await DeleteIndexAsync(pending.RequestId, cancellationToken);
         await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
             new PairResolvedEvent(pending.RequestId, pending.PartitionKey, "expired", now.ToUnixTimeMilliseconds()), cancellationToken);
     }
@@ -540,6 +585,9 @@ public sealed partial class PairingService(
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
         Message = "pairing required: request {RequestId} device={DeviceId} reason={Reason} scopesFrom={ScopesFrom} scopesTo={ScopesTo}")]
     private static partial void LogRequested(ILogger logger, string requestId, string deviceId, string reason, string scopesFrom, string scopesTo);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "a committed pairing decision could not finish its {Step} step")]
+    private static partial void LogAfterCommitFailed(ILogger logger, Exception exception, string step);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "pairing request {RequestId} for device {DeviceId} {Decision} by {Actor}")]
     private static partial void LogResolved(ILogger logger, string requestId, string deviceId, string decision, string actor);

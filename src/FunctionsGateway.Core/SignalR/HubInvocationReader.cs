@@ -127,8 +127,9 @@ public static class HubInvocationReader
             {
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is valid JSON but not valid UTF-16 (a lone surrogate escape).
             return Fail(out invocation, out error, "Hub message is not valid JSON (or nests deeper than 64 levels).");
         }
 

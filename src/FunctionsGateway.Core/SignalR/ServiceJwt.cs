@@ -389,7 +389,7 @@ public static class ServiceJwt
 
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return false;
         }

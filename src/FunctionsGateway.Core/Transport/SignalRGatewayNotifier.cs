@@ -24,6 +24,20 @@ public sealed partial class SignalRGatewayNotifier(ISignalRServiceClient service
 
     public async Task ConnectionAdmittedAsync(AdmittedConnection connection, CancellationToken cancellationToken)
     {
+        try
+        {
+            await JoinGroupsAsync(connection, cancellationToken);
+        }
+        catch (Exception ex) when (ex is SignalRServiceException or HttpRequestException)
+        {
+            // The admission is committed (and may have minted a token the client must receive): missing events
+            // are the lesser harm, so the handshake still answers hello-ok.
+            LogGroupJoinFailed(logger, ex, connection.ConnectionId);
+        }
+    }
+
+    private async Task JoinGroupsAsync(AdmittedConnection connection, CancellationToken cancellationToken)
+    {
         var hub = GatewayProtocol.Hub;
         await service.AddConnectionToGroupAsync(hub, GatewayGroups.Device(connection.DeviceId), connection.ConnectionId, cancellationToken);
         if (connection.Role == GatewayRole.Node)
@@ -74,6 +88,9 @@ public sealed partial class SignalRGatewayNotifier(ISignalRServiceClient service
         AudienceKind.Session => GatewayGroups.Session(audience.Key!),
         _ => throw new ArgumentOutOfRangeException(nameof(audience), audience.Kind, null),
     };
+
+    [LoggerMessage(EventId = 521, Level = LogLevel.Warning, Message = "connection {ConnectionId} could not join its groups; it will miss events")]
+    private static partial void LogGroupJoinFailed(ILogger logger, Exception exception, string connectionId);
 
     [LoggerMessage(EventId = 520, Level = LogLevel.Warning, Message = "event {Event} was not delivered (status {Status})")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string @event, int status);

@@ -27,16 +27,17 @@ public sealed partial class UpstreamHandler(
 
     public async Task<HttpReply> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        // The signature first: nothing about an unsigned request is looked at, not even its other headers.
         var headers = UpstreamHeaders.From(request);
-        if (!headers.HasRequiredHeaders)
-        {
-            return HttpReply.Text(400, "missing X-ASRS-Connection-Id, -Hub, -Category or -Event");
-        }
-
         if (!UpstreamSignature.IsValid(headers.Signature, headers.ConnectionId, signalR.AccessKeys))
         {
             LogBadSignature(logger, headers.Hub, headers.Event);
             return HttpReply.Text(401, "invalid or missing X-ASRS-Signature");
+        }
+
+        if (!headers.HasRequiredHeaders)
+        {
+            return HttpReply.Text(400, "missing X-ASRS-Connection-Id, -Hub, -Category or -Event");
         }
 
         if (!headers.IsHub(GatewayProtocol.Hub))
@@ -74,7 +75,17 @@ public sealed partial class UpstreamHandler(
             return HttpReply.Text(400, "malformed invocation: " + error);
         }
 
-        var result = await DispatchAsync(connectionId, headers.UserId, invocation, body.Length, cancellationToken);
+        DispatchResult result;
+        try
+        {
+            result = await DispatchAsync(connectionId, headers.UserId, invocation, body.Length, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The dispatcher answers its own failures; this is the last line before a 500 the client cannot read.
+            LogUnexpected(logger, ex, connectionId);
+            result = new(GatewayResponse.Failure(ErrorCodes.Unavailable, "the gateway could not complete the request; retry"));
+        }
         if (result.CloseAfterReason is { } reason)
         {
             // A function cannot act after it returns: the close is queued so it lands after this completion.
@@ -145,8 +156,9 @@ public sealed partial class UpstreamHandler(
             problem = string.Empty;
             return true;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: valid JSON that is not a valid string (a lone surrogate escape).
             problem = ex.Message;
             return false;
         }
@@ -181,6 +193,9 @@ public sealed partial class UpstreamHandler(
 
         return memory.ToArray();
     }
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "upstream invocation on {ConnectionId} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string connectionId);
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "upstream request refused: bad signature (hub {Hub}, event {Event})")]
     private static partial void LogBadSignature(ILogger logger, string? hub, string? @event);

@@ -151,6 +151,19 @@ internal sealed partial class ClientConnectionHandler(
 
     private async Task OnFrameAsync(LocalConnection connection, byte[] frame, CancellationToken cancellationToken)
     {
+        try
+        {
+            await OnFrameCoreAsync(connection, frame, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or System.Text.Json.JsonException)
+        {
+            // A frame no parser accepts: the service closes with an error rather than dropping the socket.
+            await connection.CloseAsync("invalid message: " + ex.Message);
+        }
+    }
+
+    private async Task OnFrameCoreAsync(LocalConnection connection, byte[] frame, CancellationToken cancellationToken)
+    {
         switch (HubFrames.MessageType(frame, connection.Protocol))
         {
             case Core.SignalR.HubProtocolConstants.InvocationType:
@@ -160,8 +173,9 @@ internal sealed partial class ClientConnectionHandler(
                     return;
                 }
 
-                // Each invocation is its own upstream request, as the service makes it; they may overlap.
-                _ = ForwardAsync(connection, invocation, frame, cancellationToken);
+                // Each invocation is its own upstream request, as the service makes it; they may overlap. Like the
+                // service, a client leaving does not cancel work the app has already been handed.
+                _ = ForwardAsync(connection, invocation, frame, connection.Closing);
                 return;
             case Core.SignalR.HubProtocolConstants.StreamInvocationType:
                 if (HubFrames.TryGetInvocationId(frame, connection.Protocol, out var streamId))
@@ -183,7 +197,7 @@ internal sealed partial class ClientConnectionHandler(
     {
         try
         {
-            var reply = await upstream.MessageAsync(connection, invocation.Target, frame, cancellationToken);
+            var reply = await upstream.MessageAsync(connection, invocation.Target, frame, CancellationToken.None);
             if (!invocation.IsBlocking)
             {
                 return;

@@ -9,7 +9,20 @@ public sealed class StorageRequestCounter : HttpPipelinePolicy
 {
     public ConcurrentQueue<(string Method, string Path)> Requests { get; } = new();
 
+    private Func<string, string, bool>? interceptWhen;
+    private Func<Task>? intercept;
+
     public void Clear() => Requests.Clear();
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once, just before the first request matching <paramref name="when"/> (method, path)
+    /// is sent: a deterministic way to land a competing operation inside another one's read-then-write window.
+    /// </summary>
+    public void InterceptOnce(Func<string, string, bool> when, Func<Task> action)
+    {
+        intercept = action;
+        interceptWhen = when;
+    }
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
@@ -17,12 +30,22 @@ public sealed class StorageRequestCounter : HttpPipelinePolicy
         ProcessNext(message, pipeline);
     }
 
-    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Record(message);
-        return ProcessNextAsync(message, pipeline);
+        var (method, path) = Record(message);
+        if (interceptWhen is { } when && when(method, path) && Interlocked.Exchange(ref intercept, null) is { } action)
+        {
+            interceptWhen = null;
+            await action();
+        }
+
+        await ProcessNextAsync(message, pipeline);
     }
 
-    private void Record(HttpMessage message)
-        => Requests.Enqueue((message.Request.Method.ToString(), Uri.UnescapeDataString(message.Request.Uri.ToUri().PathAndQuery)));
+    private (string Method, string Path) Record(HttpMessage message)
+    {
+        var entry = (message.Request.Method.ToString(), Uri.UnescapeDataString(message.Request.Uri.ToUri().PathAndQuery));
+        Requests.Enqueue(entry);
+        return entry;
+    }
 }

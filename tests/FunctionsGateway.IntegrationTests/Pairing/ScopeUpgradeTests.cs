@@ -99,13 +99,22 @@ public sealed class ScopeUpgradeTests
         var agent = await gw.ConnectAsync(subagent, Write, origin: CallOrigin.Internal);
         Assert.True(agent.Response.Ok);
         Assert.Equal(Write, agent.Payload.GetProperty("auth").GetProperty("scopes").EnumerateArray().Select(e => e.GetString()).ToArray());
-        var adminOnlyOnWrite = await gw.CallAsync(agent.ConnectionId, GatewayMethods.AuditList);
+        var adminOnlyOnWrite = await gw.CallAsync(agent.ConnectionId, GatewayMethods.SessionsPatch);
         Assert.Equal("missing scope: operator.admin", adminOnlyOnWrite.Response.Error!.Message);
 
         var patch = await gw.ConnectAsync(subagent, Admin, origin: CallOrigin.Internal);
         Assert.True(patch.Response.Ok);
-        var audit = await gw.CallAsync(patch.ConnectionId, GatewayMethods.AuditList);
-        Assert.True(audit.Response.Ok);
+        Assert.True((await gw.CallAsync(patch.ConnectionId, GatewayMethods.Status)).Response.Ok);
+
+        // Admin on a sub-agent is for its own session's lifecycle, never the gateway's pairing or audit surface.
+        foreach (var method in new[] { GatewayMethods.AuditList, GatewayMethods.DevicePairList, GatewayMethods.DevicePairApprove, GatewayMethods.DeviceTokenRevoke, "config.set" })
+        {
+            var refused = await gw.CallAsync(patch.ConnectionId, method);
+            Assert.Equal(DetailCodes.InternalIdentityBoundary, GatewayHarness.Json(refused.Response.Error).GetProperty("details").GetProperty("code").GetString());
+        }
+
+        // Registering the same key again can never re-open the silent path.
+        Assert.False(await gw.Devices.RegisterInternalIdentityAsync(subagent.DeviceId, null, gw.Time.GetUtcNow(), default));
     }
 
     [Fact]
