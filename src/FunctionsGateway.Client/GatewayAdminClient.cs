@@ -91,10 +91,11 @@ public sealed class GatewayAdminClient : IDisposable
     /// <param name="gatewayUrl">The gateway's base URL, e.g. <c>http://127.0.0.1:7071</c>.</param>
     /// <param name="adminKey">The function key (Azure) or <c>Gateway__AdminKey</c> (local host).</param>
     /// <param name="httpClient">Optional; not disposed by this client.</param>
-    public GatewayAdminClient(Uri gatewayUrl, string adminKey, HttpClient? httpClient = null)
+    public GatewayAdminClient(Uri gatewayUrl, string adminKey, HttpClient? httpClient = null, bool allowInsecureHttp = false)
     {
         ArgumentNullException.ThrowIfNull(gatewayUrl);
         ArgumentException.ThrowIfNullOrEmpty(adminKey);
+        GatewayClientOptions.RequireSecureTransport(gatewayUrl, allowInsecureHttp);
         var builder = new UriBuilder(gatewayUrl) { Query = string.Empty, Fragment = string.Empty };
         if (!builder.Path.EndsWith('/'))
         {
@@ -104,7 +105,8 @@ public sealed class GatewayAdminClient : IDisposable
         builder.Path += "api/admin/pairing";
         pairingUrl = builder.Uri;
         this.adminKey = adminKey;
-        http = httpClient ?? new HttpClient();
+        // No redirects: the admin key must not follow a response to another host.
+        http = httpClient ?? new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         ownsHttp = httpClient is null;
     }
 

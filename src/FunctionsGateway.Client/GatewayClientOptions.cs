@@ -150,6 +150,20 @@ public sealed class GatewayClientOptions
 
         ArgumentException.ThrowIfNullOrWhiteSpace(ClientId, nameof(ClientId));
         ArgumentException.ThrowIfNullOrWhiteSpace(ClientMode, nameof(ClientMode));
+        RequireSecureTransport(GatewayUrl, AllowInsecureHttp);
+    }
+
+    /// <summary>Lets plain http reach a non-loopback host (a lab network); tokens then travel in clear text.</summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>Tokens and keys never go over plain http to anything but this machine, unless explicitly allowed.</summary>
+    public static void RequireSecureTransport(Uri url, bool allowInsecureHttp)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (url.Scheme == Uri.UriSchemeHttp && !url.IsLoopback && !allowInsecureHttp)
+        {
+            throw new ArgumentException($"refusing plain http to {url.Host}: use https, or allow insecure http explicitly", nameof(url));
+        }
     }
 
     /// <summary><c>linux</c>, <c>windows</c>, <c>macos</c>, <c>freebsd</c>, else the runtime's OS description.</summary>

@@ -53,7 +53,7 @@ public static class LocalGatewayApp
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamForwarder)),
             new Uri($"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}"),
             localKey));
-        var retryAfter = TimeSpan.FromSeconds(builder.Configuration.GetValue("LocalHost:QueueRetrySeconds", 5.0));
+        var retryAfter = TimeSpan.FromSeconds(Math.Max(1, builder.Configuration.GetValue("LocalHost:QueueRetrySeconds", 5)));
         builder.Services.AddHostedService(sp => new QueuePump(
             sp.GetRequiredService<QueueServiceClient>(), StorageNames.CloseQueue, retryAfter,
             (services, message, ct) => services.GetRequiredService<CloseConnectionHandler>().HandleAsync(message, ct),

@@ -27,12 +27,37 @@ internal static class CallCommand
 
         await using var client = await GatewayClient.ConnectAsync(settings.ToClientOptions(role, scopes), cancellationToken);
         var payload = await client.InvokeAsync(method, parameters, cancellationToken);
+        payload = KeepRotatedToken(method, payload, client, settings, role);
         if (payload.ValueKind != JsonValueKind.Undefined)
         {
             await console.Out.WriteLineAsync(CliApp.ToIndentedJson(payload));
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Rotating our own token returns the only copy of the new one: it goes into the identity file (the old one is
+    /// dead) and is redacted from what is printed.
+    /// </summary>
+    private static JsonElement KeepRotatedToken(string method, JsonElement payload, GatewayClient client, CliSettings settings, string role)
+    {
+        if (method != GatewayMethods.DeviceTokenRotate || payload.ValueKind != JsonValueKind.Object
+            || !payload.TryGetProperty("deviceToken", out var token) || token.ValueKind != JsonValueKind.String
+            || !payload.TryGetProperty("deviceId", out var deviceId) || deviceId.GetString() != client.DeviceId)
+        {
+            return payload;
+        }
+
+        var rotatedRole = payload.TryGetProperty("role", out var r) && r.GetString() is { Length: > 0 } name ? name : role;
+        using (var identity = DeviceIdentityStore.LoadOrCreate(settings.IdentityPath))
+        {
+            identity.SaveDeviceToken(rotatedRole, token.GetString()!, client.Scopes);
+        }
+
+        var redacted = System.Text.Json.Nodes.JsonNode.Parse(payload.GetRawText())!.AsObject();
+        redacted["deviceToken"] = "(saved to the identity file)";
+        return JsonSerializer.SerializeToElement(redacted);
     }
 
     /// <summary>A JSON value, or <c>-</c> for standard input.</summary>

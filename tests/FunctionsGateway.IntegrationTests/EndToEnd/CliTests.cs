@@ -20,7 +20,7 @@ public sealed partial class CliTests(LocalHostFixture host)
             ["GATEWAY_IDENTITY"] = LocalHostFixture.NewIdentityPath(),
         };
         var pairOutput = new WatchedWriter(RequestLine());
-        var pair = CliApp.RunAsync(["pair", "--scopes", "operator.read", "--timeout", "60", "--poll", "0.2"],
+        var pair = CliApp.RunAsync(["pair", "--scopes", "operator.read,operator.pairing", "--timeout", "60", "--poll", "0.2"],
             Console(pairOutput, environment), CancellationToken.None);
 
         var requestId = RequestLine().Match(await pairOutput.Matched.WaitAsync(TimeSpan.FromSeconds(30))).Groups[1].Value;
@@ -29,11 +29,25 @@ public sealed partial class CliTests(LocalHostFixture host)
         Assert.Contains("approved", approveOutput.Text, StringComparison.Ordinal);
 
         Assert.Equal(0, await pair.WaitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("scopes:     operator.read", pairOutput.Text, StringComparison.Ordinal);
+        Assert.Contains("scopes:     operator.pairing,operator.read", pairOutput.Text, StringComparison.Ordinal);
 
         var callOutput = new WatchedWriter(null);
         Assert.Equal(0, await CliApp.RunAsync(["call", "status"], Console(callOutput, environment), CancellationToken.None));
         Assert.Contains("\"deviceId\"", callOutput.Text, StringComparison.Ordinal);
+
+        // Rotating our own token keeps the only copy in the identity file, never on screen, and it works.
+        var rotateOutput = new WatchedWriter(null);
+        Assert.Equal(0, await CliApp.RunAsync(["call", "device.token.rotate", "--scopes", "operator.pairing"], Console(rotateOutput, environment), CancellationToken.None));
+        Assert.Contains("saved to the identity file", rotateOutput.Text, StringComparison.Ordinal);
+        using (var identity = FunctionsGateway.Client.DeviceIdentityStore.Load(environment["GATEWAY_IDENTITY"]!))
+        {
+            Assert.DoesNotContain(identity.GetDeviceToken("operator")!, rotateOutput.Text, StringComparison.Ordinal);
+        }
+
+        environment["GATEWAY_SHARED_TOKEN"] = null;
+        var withRotated = new WatchedWriter(null);
+        Assert.Equal(0, await CliApp.RunAsync(["call", "status"], Console(withRotated, environment), CancellationToken.None));
+        environment["GATEWAY_SHARED_TOKEN"] = GatewayHarness.SharedToken;
 
         var deniedError = new WatchedWriter(null);
         var denied = await CliApp.RunAsync(["call", "device.pair.list", "--scopes", "operator.read"],

@@ -37,6 +37,34 @@ public sealed class UpstreamWireTests(LocalHostFixture host)
     }
 
     [Fact]
+    public async Task An_unsigned_request_is_401_even_when_its_other_headers_are_missing_too()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseUrl, "api/signalr/upstream")) { Content = new ByteArrayContent("{}"u8.ToArray()) };
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{\"type\":1,\"invocationId\":\"9\",\"target\":\"req\",\"arguments\":[{\"method\":\"\\ud800\"}]}")]
+    [InlineData("{\"type\":1,\"invocationId\":\"9\",\"target\":\"req\",\"arguments\":[{\"method\":\"health\",\"params\":{\"x\":\"\\udc00\"}}]}")]
+    public async Task Valid_json_with_a_lone_surrogate_gets_a_structured_error_not_a_500(string body)
+    {
+        var connectionId = "surrogate-" + Guid.NewGuid().ToString("N");
+
+        using var response = await PostUpstreamAsync(connectionId, Encoding.UTF8.GetBytes(body), UpstreamSignature.Compute(LocalHostFixture.AccessKey, connectionId));
+
+        Assert.True((int)response.StatusCode < 500, $"status {(int)response.StatusCode}");
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            using var completion = JsonDocument.Parse(bytes.AsMemory(0, bytes.Length - 1));
+            Assert.Equal("9", completion.RootElement.GetProperty("invocationId").GetString());
+        }
+    }
+
+    [Fact]
     public async Task A_correctly_signed_upstream_call_is_answered_with_a_framed_completion()
     {
         var connectionId = "signed-" + Guid.NewGuid().ToString("N");

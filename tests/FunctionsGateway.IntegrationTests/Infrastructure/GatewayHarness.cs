@@ -10,7 +10,7 @@ using FunctionsGateway.Core.Storage;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace FunctionsGateway.IntegrationTests.Infrastructure;
 
@@ -33,8 +33,7 @@ public sealed class GatewayHarness : IAsyncDisposable
             ["Gateway:SharedToken"] = SharedToken,
         }).Build();
         var services = new ServiceCollection();
-        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(NullLoggerFactory.Instance);
-        services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        services.AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<IGatewayNotifier>(Notifier);
         services.AddGatewayCore(configuration);
@@ -47,6 +46,7 @@ public sealed class GatewayHarness : IAsyncDisposable
     public ManualTimeProvider Time { get; }
     public RecordingNotifier Notifier { get; } = new();
     public StorageRequestCounter StorageRequests { get; } = new();
+    public CapturingLoggerProvider Logs { get; } = new();
     public GatewayDispatcher Dispatcher => provider.GetRequiredService<GatewayDispatcher>();
     public PairingService Pairing => provider.GetRequiredService<PairingService>();
     public DeviceStore Devices => provider.GetRequiredService<DeviceStore>();

@@ -31,6 +31,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
             ["Gateway:SharedToken"] = GatewayHarness.SharedToken,
             ["Gateway:AdminKey"] = AdminKey,
             ["Gateway:LocalSignalRAccessKey"] = AccessKey,
+            ["LocalHost:QueueRetrySeconds"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         });
