@@ -43,12 +43,12 @@ public sealed class GatewayAdminClientTests
         var handler = new ScriptedHandler(HttpStatusCode.OK, """
             {"requestId": "r/1", "deviceId": "d1", "decision": "approved", "role": "operator", "scopes": ["operator.read"]}
             """);
-        using var admin = new GatewayAdminClient(new Uri("http://host:7071/"), AdminKey, new HttpClient(handler));
+        using var admin = new GatewayAdminClient(new Uri("https://host:7071/"), AdminKey, new HttpClient(handler));
 
         var decision = await admin.ApproveAsync("r/1");
 
         Assert.Equal(HttpMethod.Post, handler.Method);
-        Assert.Equal("http://host:7071/api/admin/pairing/r%2F1/approve", handler.Url);
+        Assert.Equal("https://host:7071/api/admin/pairing/r%2F1/approve", handler.Url);
         Assert.Equal("approved", decision.Decision);
         Assert.Equal("d1", decision.DeviceId);
         Assert.Equal(["operator.read"], decision.Scopes);
@@ -58,11 +58,11 @@ public sealed class GatewayAdminClientTests
     public async Task Reject_posts_to_the_reject_path()
     {
         var handler = new ScriptedHandler(HttpStatusCode.OK, """{"requestId": "r1", "deviceId": "d1", "decision": "rejected"}""");
-        using var admin = new GatewayAdminClient(new Uri("http://host:7071"), AdminKey, new HttpClient(handler));
+        using var admin = new GatewayAdminClient(new Uri("https://host:7071"), AdminKey, new HttpClient(handler));
 
         var decision = await admin.RejectAsync("r1");
 
-        Assert.Equal("http://host:7071/api/admin/pairing/r1/reject", handler.Url);
+        Assert.Equal("https://host:7071/api/admin/pairing/r1/reject", handler.Url);
         Assert.Equal("rejected", decision.Decision);
         Assert.Null(decision.Role);
     }
@@ -74,7 +74,7 @@ public sealed class GatewayAdminClientTests
     {
         var handler = new ScriptedHandler(status,
             "{\"error\": {\"code\": \"INVALID_REQUEST\", \"message\": \"no such request\", \"details\": {\"code\": \"" + detailCode + "\"}}}");
-        using var admin = new GatewayAdminClient(new Uri("http://host:7071"), AdminKey, new HttpClient(handler));
+        using var admin = new GatewayAdminClient(new Uri("https://host:7071"), AdminKey, new HttpClient(handler));
 
         var error = await Assert.ThrowsAsync<GatewayAdminException>(() => admin.ApproveAsync("r1"));
 
@@ -88,7 +88,7 @@ public sealed class GatewayAdminClientTests
     public async Task A_401_without_a_body_says_the_key_is_wrong_without_repeating_it()
     {
         var handler = new ScriptedHandler(HttpStatusCode.Unauthorized, "");
-        using var admin = new GatewayAdminClient(new Uri("http://host:7071"), AdminKey, new HttpClient(handler));
+        using var admin = new GatewayAdminClient(new Uri("https://host:7071"), AdminKey, new HttpClient(handler));
 
         var error = await Assert.ThrowsAsync<GatewayAdminException>(() => admin.ListAsync());
 
