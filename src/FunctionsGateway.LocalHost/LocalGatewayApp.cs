@@ -49,9 +49,11 @@ public static class LocalGatewayApp
         builder.Services.AddSingleton<LocalSignalRService>();
         builder.Services.AddHttpClient(nameof(UpstreamForwarder))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) });
+        // Like the service's upstream UrlTemplate: by default this app, or another one (the local service alone).
+        var upstreamUrl = builder.Configuration["LocalHost:UpstreamUrl"] ?? $"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}";
         builder.Services.AddSingleton(sp => new UpstreamForwarder(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamForwarder)),
-            new Uri($"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}"),
+            new Uri(upstreamUrl),
             localKey));
         var retryAfter = TimeSpan.FromSeconds(Math.Max(1, builder.Configuration.GetValue("LocalHost:QueueRetrySeconds", 5)));
         builder.Services.AddHostedService(sp => new QueuePump(
