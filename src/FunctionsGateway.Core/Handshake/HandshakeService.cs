@@ -20,12 +20,15 @@ public sealed partial class HandshakeService(
     DeviceStore devices,
     PairingService pairing,
     IGatewayNotifier notifier,
+    IEnumerable<Dispatch.IGatewayMethodHandler> handlers,
     GatewayOptions options,
     TimeProvider time,
     ILogger<HandshakeService> logger)
 {
     private const int MaxAttempts = 5;
-    private static readonly string[] MethodNames = [.. GatewayMethods.Table.Select(p => p.Key).Order(StringComparer.Ordinal)];
+
+    /// <summary>Discovery for hello-ok: the methods this gateway answers (not every name the scope table classifies).</summary>
+    private readonly string[] methodNames = [.. handlers.SelectMany(h => h.Methods).Append(GatewayMethods.Health).Distinct().Order(StringComparer.Ordinal)];
 
     public async Task<GatewayResponse> ChallengeAsync(CallContext context, CancellationToken cancellationToken)
     {
@@ -225,7 +228,7 @@ public sealed partial class HandshakeService(
                 GatewayProtocol.Version,
                 new HelloServer(options.ServerVersion, context.ConnectionId),
                 new HelloAuth(mintedToken, roleName, OperatorScopes.ToNames(request.Scopes)),
-                new HelloFeatures(MethodNames, GatewayEvents.All),
+                new HelloFeatures(methodNames, GatewayEvents.All),
                 options.ToPolicy())));
         }
 

@@ -59,6 +59,10 @@ public sealed class PairingFlowTests(LocalHostFixture host)
         await using var client = await GatewayClient.ConnectAsync(options);
         Assert.True(client.ReceivedDeviceToken);
         Assert.Equal(Read, client.Scopes);
+        Assert.Equal(GatewayProtocol.Version, client.Hello.Protocol);
+        Assert.Contains(GatewayMethods.DevicePairApprove, client.Hello.Features.Methods);
+        Assert.DoesNotContain(GatewayMethods.Connect, client.Hello.Features.Methods);
+        Assert.Contains(GatewayEvents.DevicePairResolved, client.Hello.Features.Events);
         var status = await client.InvokeAsync(GatewayMethods.Status);
         Assert.Equal(client.DeviceId, status.GetProperty("connection").GetProperty("deviceId").GetString());
         var denied = await Assert.ThrowsAsync<GatewayException>(() => client.InvokeAsync(GatewayMethods.AuditList));
