@@ -61,15 +61,22 @@ internal sealed partial class QueuePump(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            if (message.DequeueCount >= MaxDequeueCount)
+            if (message.DequeueCount < MaxDequeueCount)
             {
-                LogPoisoned(logger, ex, queueName, message.MessageId, message.DequeueCount);
+                LogRetry(logger, ex, queueName, message.MessageId, message.DequeueCount);
+                return;
+            }
+
+            LogPoisoned(logger, ex, queueName, message.MessageId, message.DequeueCount);
+            try
+            {
                 await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
             }
-            else
+            catch (Exception moveFailed) when (moveFailed is not OperationCanceledException)
             {
-                LogRetry(logger, ex, queueName, message.MessageId, message.DequeueCount);
+                // The message reappears and is poisoned again next time; the pump itself must keep running.
+                LogPollFailed(logger, moveFailed, queueName);
             }
         }
     }

@@ -342,73 +342,76 @@ public sealed partial class PairingService(
     /// </summary>
     public async Task<GatewayResponse> RotateTokenAsync(string deviceId, string role, PairingActor actor, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var self = actor.DeviceId == deviceId;
+        string? plain = null;
+        var (token, now) = await UpdateTokenAsync(deviceId, role, (token, now) =>
         {
-            var token = await devices.GetTokenAsync(deviceId, role, cancellationToken);
-            if (token is null)
-            {
-                return GatewayResponse.Invalid($"no {role} token for device {deviceId}", DetailCodes.DeviceNotFound);
-            }
-
-            var now = time.GetUtcNow();
-            var self = actor.DeviceId == deviceId;
-            string? plain = null;
             if (self)
             {
                 (plain, token.TokenHash) = DeviceTokens.Mint();
-                token.IssuePending = false;
             }
             else
             {
                 token.TokenHash = null;
-                token.IssuePending = true;
             }
 
+            token.IssuePending = !self;
             token.RevokedAt = null;
             token.RotatedAt = now;
-            try
-            {
-                await devices.Table.UpdateEntityAsync(token, token.ETag, TableUpdateMode.Replace, cancellationToken);
-            }
-            catch (RequestFailedException ex) when (ex.IsConflict() && attempt < MaxAttempts)
-            {
-                continue;
-            }
-
-            var scopes = OperatorScopes.FromStorage(token.Scopes);
-            await audit.WriteAsync(new AuditRecord(AuditActions.TokenRotated, deviceId, actor.Name, scopes, scopes, null, null, role), cancellationToken);
-            return GatewayResponse.Success(new { deviceId, role, rotated = true, deviceToken = plain, rotatedAtMs = now.ToUnixTimeMilliseconds() });
+        }, cancellationToken);
+        if (token is null)
+        {
+            return GatewayResponse.Invalid($"no {role} token for device {deviceId}", DetailCodes.DeviceNotFound);
         }
+
+        var scopes = OperatorScopes.FromStorage(token.Scopes);
+        await audit.WriteAsync(new AuditRecord(AuditActions.TokenRotated, deviceId, actor.Name, scopes, scopes, null, null, role), cancellationToken);
+        return GatewayResponse.Success(new { deviceId, role, rotated = true, deviceToken = plain, rotatedAtMs = now.ToUnixTimeMilliseconds() });
     }
 
     public async Task<GatewayResponse> RevokeTokenAsync(string deviceId, string role, PairingActor actor, CancellationToken cancellationToken)
+    {
+        var (token, now) = await UpdateTokenAsync(deviceId, role, (token, now) =>
+        {
+            token.TokenHash = null;
+            token.IssuePending = false;
+            token.RevokedAt = now;
+        }, cancellationToken);
+        if (token is null)
+        {
+            return GatewayResponse.Invalid($"no {role} token for device {deviceId}", DetailCodes.DeviceNotFound);
+        }
+
+        var scopes = OperatorScopes.FromStorage(token.Scopes);
+        await audit.WriteAsync(new AuditRecord(AuditActions.TokenRevoked, deviceId, actor.Name, scopes, ScopeSet.None, null, null, role), cancellationToken);
+        var live = await devices.ListConnectionsAsync(deviceId, role, cancellationToken);
+        var closed = await CloseConnectionsAsync([.. live.Select(c => c.ConnectionId)], RevokedCloseReason, cancellationToken);
+        return GatewayResponse.Success(new { deviceId, role, revoked = true, closedConnections = closed, revokedAtMs = now.ToUnixTimeMilliseconds() });
+    }
+
+    /// <summary>Read-modify-write of one token row under its ETag, retried on a lost race; null when there is none.</summary>
+    private async Task<(DeviceTokenEntity? Token, DateTimeOffset Now)> UpdateTokenAsync(
+        string deviceId, string role, Action<DeviceTokenEntity, DateTimeOffset> change, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             var token = await devices.GetTokenAsync(deviceId, role, cancellationToken);
             if (token is null)
             {
-                return GatewayResponse.Invalid($"no {role} token for device {deviceId}", DetailCodes.DeviceNotFound);
+                return (null, default);
             }
 
             var now = time.GetUtcNow();
-            token.TokenHash = null;
-            token.IssuePending = false;
-            token.RevokedAt = now;
+            change(token, now);
             try
             {
                 await devices.Table.UpdateEntityAsync(token, token.ETag, TableUpdateMode.Replace, cancellationToken);
+                return (token, now);
             }
             catch (RequestFailedException ex) when (ex.IsConflict() && attempt < MaxAttempts)
             {
-                continue;
+                // Someone changed the row since it was read: read it again and reapply.
             }
-
-            var scopes = OperatorScopes.FromStorage(token.Scopes);
-            await audit.WriteAsync(new AuditRecord(AuditActions.TokenRevoked, deviceId, actor.Name, scopes, ScopeSet.None, null, null, role), cancellationToken);
-            var live = await devices.ListConnectionsAsync(deviceId, role, cancellationToken);
-            var closed = await CloseConnectionsAsync([.. live.Select(c => c.ConnectionId)], RevokedCloseReason, cancellationToken);
-            return GatewayResponse.Success(new { deviceId, role, revoked = true, closedConnections = closed, revokedAtMs = now.ToUnixTimeMilliseconds() });
         }
     }
 

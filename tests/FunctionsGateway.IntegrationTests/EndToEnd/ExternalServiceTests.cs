@@ -9,7 +9,10 @@ namespace FunctionsGateway.IntegrationTests.EndToEnd;
 /// <summary>
 /// With <c>AzureSignalRConnectionString</c> naming another service, the app serves no endpoint of its own and works
 /// unchanged through that service: here a second process-alike acting as the service, upstream pointed at the app.
+/// Runs in the local-host collection: every host pumps the shared close queue, so hosts must not overlap with a test
+/// that waits for its own close.
 /// </summary>
+[Collection(LocalHostCollection.Name)]
 public sealed class ExternalServiceTests
 {
     [Fact]
