@@ -67,51 +67,16 @@ public static class HubCompletionWriter
     /// <summary>Writes an error Completion: <c>{"type":3,"invocationId":"..","error":".."}</c> + 0x1E, or VarInt + <c>[3, {}, id, 1, error]</c>.</summary>
     public static void WriteError(IBufferWriter<byte> output, HubProtocolKind protocol, string invocationId, string error)
     {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentException.ThrowIfNullOrEmpty(invocationId);
         ArgumentNullException.ThrowIfNull(error);
-        if (protocol == HubProtocolKind.Json)
-        {
-            var scratch = HubFrameWriter.BeginJson(output, out var w);
-            try
-            {
-                w.WriteStartObject();
-                w.WriteNumber("type"u8, HubProtocolConstants.CompletionType);
-                w.WriteString("invocationId"u8, invocationId);
-                w.WriteString("error"u8, error);
-                w.WriteEndObject();
-                HubFrameWriter.EndJson(output, w);
-            }
-            finally
-            {
-                JsonScratch.Return(scratch);
-            }
-
-            return;
-        }
-
-        CheckProtocol(protocol);
-        var body = HubFrameWriter.BeginMessagePack();
-        try
-        {
-            var w = new MessagePackWriter(body);
-            w.WriteArrayHeader(5);
-            w.Write(HubProtocolConstants.CompletionType);
-            w.WriteMapHeader(0);
-            w.Write(invocationId);
-            w.Write(ErrorKind);
-            w.Write(error);
-            w.Flush();
-            HubFrameWriter.EndMessagePack(output, body);
-        }
-        finally
-        {
-            HubFrameWriter.Release(body);
-        }
+        WriteWithoutResult(output, protocol, invocationId, error);
     }
 
     /// <summary>Writes a void Completion: <c>{"type":3,"invocationId":".."}</c> + 0x1E, or VarInt + <c>[3, {}, id, 2]</c>.</summary>
     public static void WriteVoid(IBufferWriter<byte> output, HubProtocolKind protocol, string invocationId)
+        => WriteWithoutResult(output, protocol, invocationId, null);
+
+    /// <summary>An error Completion when <paramref name="error"/> is set, else a void one.</summary>
+    private static void WriteWithoutResult(IBufferWriter<byte> output, HubProtocolKind protocol, string invocationId, string? error)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentException.ThrowIfNullOrEmpty(invocationId);
@@ -123,6 +88,11 @@ public static class HubCompletionWriter
                 w.WriteStartObject();
                 w.WriteNumber("type"u8, HubProtocolConstants.CompletionType);
                 w.WriteString("invocationId"u8, invocationId);
+                if (error is not null)
+                {
+                    w.WriteString("error"u8, error);
+                }
+
                 w.WriteEndObject();
                 HubFrameWriter.EndJson(output, w);
             }
@@ -139,11 +109,16 @@ public static class HubCompletionWriter
         try
         {
             var w = new MessagePackWriter(body);
-            w.WriteArrayHeader(4);
+            w.WriteArrayHeader(error is null ? 4 : 5);
             w.Write(HubProtocolConstants.CompletionType);
             w.WriteMapHeader(0);
             w.Write(invocationId);
-            w.Write(VoidKind);
+            w.Write(error is null ? VoidKind : ErrorKind);
+            if (error is not null)
+            {
+                w.Write(error);
+            }
+
             w.Flush();
             HubFrameWriter.EndMessagePack(output, body);
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FunctionsGateway.IntegrationTests.Infrastructure;
+using FunctionsGateway.Tests;
 
 namespace FunctionsGateway.IntegrationTests.EndToEnd;
 
@@ -10,7 +11,7 @@ public sealed class JavaScriptClientTests(LocalHostFixture host)
     [Fact]
     public async Task The_javascript_signalr_client_completes_the_pairing_flow()
     {
-        var root = RepoRoot();
+        var root = RepoPaths.Root;
         var script = Path.Combine(root, "tests", "wire", "node-pairing.mjs");
         Assert.True(Directory.Exists(Path.Combine(root, "node_modules", "@microsoft", "signalr")), "run npm ci first: node_modules/@microsoft/signalr is missing");
         var start = new ProcessStartInfo("node", [script, host.BaseUrl.ToString().TrimEnd('/'), GatewayHarness.SharedToken, LocalHostFixture.AdminKey])
@@ -33,16 +34,5 @@ public sealed class JavaScriptClientTests(LocalHostFixture host)
             s => Assert.Contains("Server returned an error on close: pairing required", s, StringComparison.Ordinal),
             s => Assert.Contains("\"decision\":\"approved\"", s, StringComparison.Ordinal),
             s => Assert.Contains("\"scopes\":[\"operator.read\"]", s, StringComparison.Ordinal));
-    }
-
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FunctionsGateway.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }

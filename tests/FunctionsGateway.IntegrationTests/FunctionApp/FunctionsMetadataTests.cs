@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Storage;
 using FunctionsGateway.Core.Transport;
-using FunctionsGateway.IntegrationTests.EndToEnd;
+using FunctionsGateway.Tests;
 
 namespace FunctionsGateway.IntegrationTests.FunctionApp;
 
@@ -13,7 +13,7 @@ namespace FunctionsGateway.IntegrationTests.FunctionApp;
 /// </summary>
 public sealed class FunctionsMetadataTests
 {
-    private static readonly string Root = JavaScriptClientTests.RepoRoot();
+    private static readonly string Root = RepoPaths.Root;
 
     [Fact]
     public void The_built_function_app_declares_every_function_route_trigger_and_setting()

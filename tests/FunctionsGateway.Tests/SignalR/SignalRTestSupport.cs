@@ -8,7 +8,7 @@ namespace FunctionsGateway.Tests.SignalR;
 internal static class SignalRVectors
 {
     private static readonly Lazy<JsonDocument> s_document = new(() =>
-        JsonDocument.Parse(File.ReadAllBytes(Path.Combine(FindRepoRoot(), "..", "shared", "vectors", "device-auth-v3.json"))));
+        JsonDocument.Parse(File.ReadAllBytes(RepoPaths.Vector("device-auth-v3.json"))));
 
     public static IEnumerable<(string AccessKey, string ConnectionId, string Signature)> UpstreamSignatures()
     {
@@ -16,19 +16,6 @@ internal static class SignalRVectors
         {
             yield return (v.GetProperty("accessKey").GetString()!, v.GetProperty("connectionId").GetString()!, v.GetProperty("signature").GetString()!);
         }
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FunctionsGateway.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("FunctionsGateway.sln not found above " + AppContext.BaseDirectory);
     }
 }
 
