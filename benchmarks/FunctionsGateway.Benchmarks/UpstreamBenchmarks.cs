@@ -37,7 +37,7 @@ public class UpstreamBenchmarks
     private int Run(byte[] body, HubProtocolKind protocol)
     {
         HubInvocationReader.TryRead(body, protocol, out var invocation, out _);
-        UpstreamHandler.TryReadRequest(invocation!.Arguments.Span, out var request, out _);
+        UpstreamHandler.TryReadRequest(invocation!.Arguments, out var request, out _);
         var decision = MethodAuthorizer.Authorize(GatewayRole.Operator, ScopeSet.Read, request.Method);
         output.ResetWrittenCount();
         HubCompletionWriter.WriteResult(output, protocol, invocation.InvocationId!, JsonSerializer.SerializeToUtf8Bytes(StatusResponse, GatewayJson.Options));

@@ -116,7 +116,7 @@ public sealed partial class UpstreamHandler(
                 new { maxPayload = options.MaxPayloadBytes }));
         }
 
-        if (!TryReadRequest(invocation.Arguments.Span, out var request, out var problem))
+        if (!TryReadRequest(invocation.Arguments, out var request, out var problem))
         {
             return new(GatewayResponse.Invalid("malformed request: " + problem, DetailCodes.MalformedFrame));
         }
@@ -125,12 +125,13 @@ public sealed partial class UpstreamHandler(
     }
 
     /// <summary><c>req</c> takes exactly one argument, <c>{method: string, params?: any}</c>.</summary>
-    public static bool TryReadRequest(ReadOnlySpan<byte> argumentsJson, out GatewayRequest request, out string problem)
+    public static bool TryReadRequest(ReadOnlyMemory<byte> argumentsJson, out GatewayRequest request, out string problem)
     {
         request = null!;
         try
         {
-            using var doc = JsonDocument.Parse(argumentsJson.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            // Parsed in place: params are cloned out, so the document can go.
+            using var doc = JsonDocument.Parse(argumentsJson, new JsonDocumentOptions { MaxDepth = 64 });
             var args = doc.RootElement;
             if (args.ValueKind != JsonValueKind.Array || args.GetArrayLength() != 1)
             {
