@@ -4,7 +4,7 @@ using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Benchmarks;
 
-/// <summary>DESIGN §8: the authorization decision under 100 ns with no allocation.</summary>
+/// <summary>docs/protocol.md §9: the authorization decision under 100 ns with no allocation.</summary>
 [MemoryDiagnoser]
 public class AuthorizationBenchmarks
 {

@@ -3,15 +3,15 @@ using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using FunctionsGateway.Core.Authorization;
-using FunctionsGateway.Core.SignalR;
-using FunctionsGateway.Core.Transport;
+using FunctionsGateway.SignalR.Serverless;
+using FunctionsGateway.Hosting;
 using FunctionsGateway.Protocol;
 using MessagePack;
 
 namespace FunctionsGateway.Benchmarks;
 
 /// <summary>
-/// DESIGN §8: parse an upstream invocation, authorize it and frame its completion, under 5 µs for a small call.
+/// docs/protocol.md §9: parse an upstream invocation, authorize it and frame its completion, under 5 µs for a small call.
 /// Storage and the handler itself are excluded: this is the per-call protocol work the gateway adds.
 /// </summary>
 [MemoryDiagnoser]
@@ -37,7 +37,7 @@ public class UpstreamBenchmarks
     private int Run(byte[] body, HubProtocolKind protocol)
     {
         HubInvocationReader.TryRead(body, protocol, out var invocation, out _);
-        UpstreamHandler.TryReadRequest(invocation!.Arguments, out var request, out _);
+        UpstreamEndpoint.TryReadRequest(invocation!.Arguments, out var request, out _);
         var decision = MethodAuthorizer.Authorize(GatewayRole.Operator, ScopeSet.Read, request.Method);
         output.ResetWrittenCount();
         HubCompletionWriter.WriteResult(output, protocol, invocation.InvocationId!, JsonSerializer.SerializeToUtf8Bytes(StatusResponse, GatewayJson.Options));

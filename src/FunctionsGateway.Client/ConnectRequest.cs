@@ -2,7 +2,7 @@ using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Client;
 
-/// <summary>Builds signed <c>connect</c> params for a challenge nonce (DESIGN §3).</summary>
+/// <summary>Builds signed <c>connect</c> params for a challenge nonce (docs/protocol.md §3).</summary>
 public static class ConnectRequest
 {
     public static ConnectParams Build(

@@ -1,55 +1,42 @@
+using FunctionsGateway.Core.Admission;
+using FunctionsGateway.Core.Audit;
+using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Dispatch;
-using FunctionsGateway.Core.Dispatch.Handlers;
 using FunctionsGateway.Core.Events;
-using FunctionsGateway.Core.Handshake;
+using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsGateway.Core;
 
 public static class GatewayCoreServiceCollectionExtensions
 {
-    /// <summary>The security core: options, storage, handshake, pairing, dispatcher and its handlers.</summary>
+    /// <summary>
+    /// The gateway's decisions: options, admission, pairing, audit, the dispatcher and the method handlers. Storage
+    /// (the stores these take) is registered separately.
+    /// </summary>
     public static IServiceCollection AddGatewayCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IGatewayNotifier, NullGatewayNotifier>();
-        services.AddSingleton(_ =>
-        {
-            var options = new GatewayOptions();
-            configuration.GetSection(SettingNames.GatewaySection).Bind(options);
-            options.Validate();
-            return options;
-        });
-        services.AddSingleton(_ => StorageOptions.FromConfiguration(configuration));
-        services.AddSingleton(sp => new GatewayTables(sp.GetRequiredService<StorageOptions>().CreateTableServiceClient()));
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(SettingNames.GatewaySection)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
         services.AddSingleton<AuditLog>();
-        services.AddSingleton<DeviceStore>();
-        services.AddSingleton<ConnectionStore>();
-        services.AddSingleton<PairingService>();
-        services.AddSingleton<HandshakeService>();
+        services.AddSingleton<ConnectionCloser>();
+        services.AddSingleton<DeviceDirectory>();
+        services.AddSingleton<PairingRequests>();
+        services.AddSingleton<PairingDecisions>();
+        services.AddSingleton<DeviceTokenService>();
+        services.AddSingleton<DeviceRemoval>();
+        services.AddSingleton<AdmissionService>();
         services.AddSingleton<GatewayDispatcher>();
-        services.AddSingleton<IGatewayMethodHandler, StatusHandler>();
-        services.AddSingleton<IGatewayMethodHandler, PairingHandler>();
-        services.AddSingleton<IGatewayMethodHandler, AuditHandler>();
-        services.AddHostedService<GatewayStartup>();
+        services.AddSingleton<IMethodHandler, StatusMethodHandler>();
+        services.AddSingleton<IMethodHandler, PairingMethodHandler>();
+        services.AddSingleton<IMethodHandler, AuditMethodHandler>();
         return services;
     }
-}
-
-/// <summary>Validates settings and creates the tables before the first request, so misconfiguration fails at start.</summary>
-internal sealed class GatewayStartup(IServiceProvider services) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        _ = services.GetRequiredService<GatewayOptions>();
-        await services.GetRequiredService<GatewayTables>().EnsureCreatedAsync(cancellationToken);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,17 +1,14 @@
 using System.Security.Cryptography;
-using Azure.Storage.Queues;
-using FunctionsGateway.Core;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
-using FunctionsGateway.Core.Transport;
+using FunctionsGateway.Hosting;
 using FunctionsGateway.LocalHost.ServiceEmulation;
 
 namespace FunctionsGateway.LocalHost;
 
 /// <summary>
-/// Runs the Function App's handlers without Core Tools: the same routes under <c>/api</c>, a queue pump for the
-/// close queue, and (unless <c>AzureSignalRConnectionString</c> names another service) a local SignalR service.
+/// Runs the Function App's handlers without Core Tools: the same routes under <c>/api</c>, a queue pump for every
+/// registered queue handler, and (unless <c>AzureSignalRConnectionString</c> names another service) a local SignalR service.
 /// </summary>
 public static class LocalGatewayApp
 {
@@ -55,11 +52,7 @@ public static class LocalGatewayApp
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamForwarder)),
             new Uri(upstreamUrl),
             localKey));
-        var retryAfter = TimeSpan.FromSeconds(Math.Max(1, builder.Configuration.GetValue("LocalHost:QueueRetrySeconds", 5)));
-        builder.Services.AddHostedService(sp => new QueuePump(
-            sp.GetRequiredService<QueueServiceClient>(), StorageNames.CloseQueue, retryAfter,
-            (services, message, ct) => services.GetRequiredService<CloseConnectionHandler>().HandleAsync(message, ct),
-            sp, sp.GetRequiredService<ILogger<QueuePump>>()));
+        builder.Services.AddHostedService<QueuePumps>();
 
         var app = builder.Build();
         if (selfHosted)
@@ -83,8 +76,8 @@ public static class LocalGatewayApp
     private static void MapFunctions(WebApplication app, string? adminKey)
     {
         var api = app.MapGroup("/" + GatewayRoutes.Prefix);
-        api.MapPost(GatewayRoutes.Negotiate, (NegotiateHandler handler) => handler.Handle());
-        api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct));
+        api.MapPost(GatewayRoutes.Negotiate, (NegotiateEndpoint handler) => handler.Handle());
+        api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamEndpoint handler, CancellationToken ct) => handler.HandleAsync(request, ct));
 
         var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
         {
@@ -100,8 +93,8 @@ public static class LocalGatewayApp
                 ? await next(context)
                 : Results.Text("a valid function key is required (x-functions-key header or code query)", statusCode: 401);
         });
-        admin.MapGet(GatewayRoutes.AdminPairingList, (AdminPairingHandler handler, CancellationToken ct) => handler.ListAsync(ct));
-        admin.MapPost(GatewayRoutes.AdminPairingApprove, (string requestId, AdminPairingHandler handler, CancellationToken ct) => handler.ApproveAsync(requestId, ct));
-        admin.MapPost(GatewayRoutes.AdminPairingReject, (string requestId, AdminPairingHandler handler, CancellationToken ct) => handler.RejectAsync(requestId, ct));
+        admin.MapGet(GatewayRoutes.AdminPairingList, (AdminPairingEndpoint handler, CancellationToken ct) => handler.ListAsync(ct));
+        admin.MapPost(GatewayRoutes.AdminPairingApprove, (string requestId, AdminPairingEndpoint handler, CancellationToken ct) => handler.ApproveAsync(requestId, ct));
+        admin.MapPost(GatewayRoutes.AdminPairingReject, (string requestId, AdminPairingEndpoint handler, CancellationToken ct) => handler.RejectAsync(requestId, ct));
     }
 }

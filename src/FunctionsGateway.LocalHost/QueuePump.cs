@@ -1,35 +1,33 @@
-using Azure.Storage.Queues;
-using Azure.Storage.Queues.Models;
+using FunctionsGateway.Hosting;
+using FunctionsGateway.Storage;
 
 namespace FunctionsGateway.LocalHost;
 
 /// <summary>
 /// A queue trigger for the local host, with the Functions host's semantics: a message is retried until it has been
-/// dequeued <c>maxDequeueCount</c> (5) times, then moved to <c>{queue}-poison</c>.
+/// dequeued <c>maxDequeueCount</c> (5, as in host.json) times, then moved to <c>{queue}-poison</c>.
 /// </summary>
 internal sealed partial class QueuePump(
-    QueueServiceClient queues,
-    string queueName,
+    GatewayQueues queues,
+    IQueueHandler handler,
     TimeSpan retryAfter,
-    Func<IServiceProvider, string, CancellationToken, Task> handler,
-    IServiceProvider services,
-    ILogger<QueuePump> logger) : BackgroundService
+    ILogger<QueuePump> logger)
 {
-    private const int MaxDequeueCount = 5;
+    /// <summary>host.json's <c>extensions.queues.maxDequeueCount</c>; a test keeps the two equal.</summary>
+    public const int MaxDequeueCount = 5;
+
     private static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(200);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private string QueueName => handler.QueueName;
+
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var queue = queues.GetQueueClient(queueName);
-        var poison = queues.GetQueueClient(queueName + "-poison");
-        await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-        await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            QueueMessage[] batch;
+            IReadOnlyList<QueuedMessage> batch;
             try
             {
-                batch = (await queue.ReceiveMessagesAsync(16, retryAfter, stoppingToken)).Value;
+                batch = await queues.ReceiveAsync(QueueName, 16, retryAfter, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -37,46 +35,57 @@ internal sealed partial class QueuePump(
             }
             catch (Exception ex)
             {
-                LogPollFailed(logger, ex, queueName);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                LogPollFailed(logger, ex, QueueName);
+                await PauseAsync(TimeSpan.FromSeconds(1), stoppingToken);
                 continue;
             }
 
-            if (batch.Length == 0)
+            if (batch.Count == 0)
             {
-                await Task.Delay(IdleDelay, stoppingToken);
+                await PauseAsync(IdleDelay, stoppingToken);
                 continue;
             }
 
-            await Task.WhenAll(batch.Select(m => ProcessAsync(queue, poison, m, stoppingToken)));
+            await Task.WhenAll(batch.Select(m => ProcessAsync(m, stoppingToken)));
         }
     }
 
-    private async Task ProcessAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken cancellationToken)
+    /// <summary>The poll interval; a stop ends it quietly.</summary>
+    private static async Task PauseAsync(TimeSpan delay, CancellationToken stoppingToken)
     {
         try
         {
-            await handler(services, message.Body.ToString(), cancellationToken);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            await Task.Delay(delay, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ProcessAsync(QueuedMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await handler.HandleAsync(message.Body, cancellationToken);
+            await queues.DeleteAsync(QueueName, message, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             if (message.DequeueCount < MaxDequeueCount)
             {
-                LogRetry(logger, ex, queueName, message.MessageId, message.DequeueCount);
+                LogRetry(logger, ex, QueueName, message.MessageId, message.DequeueCount);
                 return;
             }
 
-            LogPoisoned(logger, ex, queueName, message.MessageId, message.DequeueCount);
+            LogPoisoned(logger, ex, QueueName, message.MessageId, message.DequeueCount);
             try
             {
-                await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                await queues.MoveToPoisonAsync(QueueName, message, cancellationToken);
             }
             catch (Exception moveFailed) when (moveFailed is not OperationCanceledException)
             {
                 // The message reappears and is poisoned again next time; the pump itself must keep running.
-                LogPollFailed(logger, moveFailed, queueName);
+                LogPollFailed(logger, moveFailed, QueueName);
             }
         }
     }

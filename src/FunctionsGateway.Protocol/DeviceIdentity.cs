@@ -3,7 +3,7 @@ using NSec.Cryptography;
 
 namespace FunctionsGateway.Protocol;
 
-/// <summary>Ed25519 device identity: the id is derived from the key, never asserted (DESIGN §3).</summary>
+/// <summary>Ed25519 device identity: the id is derived from the key, never asserted (docs/protocol.md §3).</summary>
 public static class DeviceIdentity
 {
     public const int PublicKeyLength = 32;

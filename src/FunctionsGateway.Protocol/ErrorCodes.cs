@@ -40,7 +40,7 @@ public static class DetailCodes
     public const string InternalIdentityBoundary = "INTERNAL_IDENTITY_BOUNDARY";
 }
 
-/// <summary>The pairing gate's reasons (DESIGN §4).</summary>
+/// <summary>The pairing gate's reasons (docs/protocol.md §4).</summary>
 public static class PairingReasons
 {
     public const string NotPaired = "not-paired";

@@ -14,7 +14,7 @@ public enum MethodAccess : byte
 
 public readonly record struct MethodRule(MethodAccess Access, ScopeSet Scope);
 
-/// <summary>The single method → minimum scope table (DESIGN §2). Everything that authorizes reads this.</summary>
+/// <summary>The single method → minimum scope table (docs/protocol.md §2). Everything that authorizes reads this.</summary>
 public static class GatewayMethods
 {
     public const string Health = "health";
@@ -88,7 +88,7 @@ public static class GatewayMethods
     }
 
     /// <summary>
-    /// What an internal sub-agent identity may call at all (DESIGN §5.5: its admin scope reaches only its own child
+    /// What an internal sub-agent identity may call at all (docs/protocol.md §5.5: its admin scope reaches only its own child
     /// session): never pairing, tokens, audit or configuration, whatever its scopes.
     /// </summary>
     public static readonly FrozenSet<string> InternalIdentityMethods = new[]

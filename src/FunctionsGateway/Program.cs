@@ -1,4 +1,4 @@
-using FunctionsGateway.Core;
+using FunctionsGateway.Hosting;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 

@@ -17,6 +17,6 @@ internal static class RepoPaths
         }
     }
 
-    /// <summary>Vectors made by an independent implementation live beside the repository in shared/vectors.</summary>
-    public static string Vector(string name) => Path.Combine(Root, "..", "shared", "vectors", name);
+    /// <summary>Vectors made by an independent implementation, kept in tests/vectors.</summary>
+    public static string Vector(string name) => Path.Combine(Root, "tests", "vectors", name);
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 using Azure.Data.Tables;
 using FunctionsGateway.Client;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Storage;
 using FunctionsGateway.Protocol;
 
 // The end-to-end load tool: real SignalR clients against a running gateway (scripts/start.sh), bounded in time.

@@ -15,7 +15,7 @@ public readonly record struct AuthorizationDecision(AuthorizationOutcome Outcome
     public bool IsAllowed => Outcome == AuthorizationOutcome.Allowed;
 }
 
-/// <summary>Per-request authorization of an admitted connection (DESIGN §2). Pure and allocation-free.</summary>
+/// <summary>Per-request authorization of an admitted connection (docs/protocol.md §2). Pure and allocation-free.</summary>
 public static class MethodAuthorizer
 {
     public static AuthorizationDecision Authorize(GatewayRole role, ScopeSet scopes, string method)

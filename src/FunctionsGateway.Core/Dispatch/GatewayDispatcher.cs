@@ -1,31 +1,32 @@
 using System.Collections.Frozen;
+using FunctionsGateway.Core.Admission;
 using FunctionsGateway.Core.Authorization;
-using FunctionsGateway.Core.Handshake;
-using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace FunctionsGateway.Core.Dispatch;
 
 /// <summary>
-/// Every call, network or internal, goes through here: handshake methods, then per-request authorization
-/// against the connection's effective scopes before any handler runs (DESIGN §2).
+/// Every call, network or internal, goes through here: admission methods, then per-request authorization
+/// against the connection's effective scopes before any handler runs (docs/protocol.md §2).
 /// </summary>
 public sealed partial class GatewayDispatcher
 {
-    private readonly HandshakeService handshake;
-    private readonly ConnectionStore connections;
+    private readonly AdmissionService admission;
+    private readonly IConnectionStore connections;
     private readonly TimeProvider time;
     private readonly ILogger<GatewayDispatcher> logger;
-    private readonly FrozenDictionary<string, IGatewayMethodHandler> handlers;
+    private readonly FrozenDictionary<string, IMethodHandler> handlers;
 
-    public GatewayDispatcher(HandshakeService handshake, ConnectionStore connections, IEnumerable<IGatewayMethodHandler> handlers, TimeProvider time, ILogger<GatewayDispatcher> logger)
+    public GatewayDispatcher(AdmissionService admission, IConnectionStore connections, IEnumerable<IMethodHandler> handlers, TimeProvider time, ILogger<GatewayDispatcher> logger)
     {
-        this.handshake = handshake;
+        this.admission = admission;
         this.connections = connections;
         this.time = time;
         this.logger = logger;
-        var map = new Dictionary<string, IGatewayMethodHandler>(StringComparer.Ordinal);
+        var map = new Dictionary<string, IMethodHandler>(StringComparer.Ordinal);
         foreach (var handler in handlers)
         {
             foreach (var method in handler.Methods)
@@ -75,19 +76,19 @@ public sealed partial class GatewayDispatcher
             case MethodAccess.Always:
                 return new(GatewayResponse.Success(new { status = "ok", ts = time.GetUtcNow().ToUnixTimeMilliseconds() }));
             case MethodAccess.Handshake when method == GatewayMethods.ConnectChallenge:
-                return new(await handshake.ChallengeAsync(call, cancellationToken));
+                return new(await admission.ChallengeAsync(call, cancellationToken));
             case MethodAccess.Handshake:
-                return await handshake.ConnectAsync(call, request.Params, cancellationToken);
+                return await admission.ConnectAsync(call, request.Params, cancellationToken);
         }
 
         // The one point read an admitted call costs.
         var row = await connections.GetAsync(call.ConnectionId, cancellationToken);
-        if (row is null || (ConnectionState)row.State == ConnectionState.Challenged || row.DeviceId is null || row.Role is null)
+        if (row is null || row.State == ConnectionState.Challenged || row.DeviceId is null || row.Role is null)
         {
             return new(GatewayResponse.Invalid("handshake required: call connect.challenge then connect first", DetailCodes.HandshakeRequired));
         }
 
-        if ((ConnectionState)row.State == ConnectionState.Closed)
+        if (row.State == ConnectionState.Closed)
         {
             return new(GatewayResponse.Invalid("connection closed: " + row.ClosedReason, DetailCodes.ConnectionClosed));
         }
@@ -105,7 +106,7 @@ public sealed partial class GatewayDispatcher
                 return new(GatewayResponse.Invalid("unauthorized role: " + row.Role, DetailCodes.UnauthorizedRole));
             case AuthorizationOutcome.MissingScope:
                 LogDenied(logger, method, call.ConnectionId, OperatorScopes.Name(decision.MissingScope));
-                return new(Pairing.PairingService.MissingScope(decision.MissingScope));
+                return new(Denials.MissingScope(decision.MissingScope));
             case AuthorizationOutcome.HandshakeOnly:
                 return new(GatewayResponse.Invalid("already connected: a connection performs one handshake", DetailCodes.AlreadyConnected));
         }

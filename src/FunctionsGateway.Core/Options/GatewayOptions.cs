@@ -2,7 +2,7 @@ using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Core.Options;
 
-/// <summary>The <c>Gateway</c> section.</summary>
+/// <summary>The <c>Gateway</c> section (<c>Gateway__*</c> settings), validated at start by <see cref="GatewayOptionsValidator"/>.</summary>
 public sealed class GatewayOptions
 {
     /// <summary>The shared gateway token a client may present in <c>auth.token</c>.</summary>
@@ -22,30 +22,17 @@ public sealed class GatewayOptions
 
     public string ServerVersion { get; set; } = typeof(GatewayOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    /// <summary>Fails fast with the setting's user-facing name when it is missing or weak.</summary>
-    public void Validate()
-    {
-        if (string.IsNullOrWhiteSpace(SharedToken))
-        {
-            throw new GatewayConfigurationException(SettingNames.SharedToken, "is required: the shared gateway token clients present in auth.token.");
-        }
-
-        if (SharedToken.Length < 16)
-        {
-            throw new GatewayConfigurationException(SettingNames.SharedToken, "must be at least 16 characters.");
-        }
-
-        if (MaxPayloadBytes is < 1024 or > 1024 * 1024)
-        {
-            throw new GatewayConfigurationException("Gateway__MaxPayloadBytes", "must be between 1024 and 1048576.");
-        }
-    }
-
     public HelloPolicy ToPolicy() => new(MaxPayloadBytes, (long)PairingRequestLifetime.TotalMilliseconds, (long)SignatureSkew.TotalMilliseconds);
 }
 
+/// <summary>A setting that is missing or wrong, named as users write it.</summary>
 public sealed class GatewayConfigurationException(string setting, string problem)
-    : InvalidOperationException($"Setting '{setting}' {problem}")
+    : InvalidOperationException(SettingProblem.Describe(setting, problem))
 {
     public string Setting { get; } = setting;
+}
+
+public static class SettingProblem
+{
+    public static string Describe(string setting, string problem) => $"Setting '{setting}' {problem}";
 }

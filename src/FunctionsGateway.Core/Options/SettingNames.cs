@@ -7,6 +7,11 @@ public static class SettingNames
     public const string SignalR = "AzureSignalRConnectionString";
     public const string SharedToken = "Gateway__SharedToken";
     public const string AdminKey = "Gateway__AdminKey";
+    public const string MaxPayloadBytes = "Gateway__MaxPayloadBytes";
+    public const string ChallengeLifetime = "Gateway__ChallengeLifetime";
+    public const string SignatureSkew = "Gateway__SignatureSkew";
+    public const string PairingRequestLifetime = "Gateway__PairingRequestLifetime";
+    public const string PairingCloseDelay = "Gateway__PairingCloseDelay";
 
     /// <summary>The configuration section that <c>Gateway__*</c> settings bind to.</summary>
     public const string GatewaySection = "Gateway";

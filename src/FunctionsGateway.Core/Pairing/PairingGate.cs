@@ -1,4 +1,4 @@
-using FunctionsGateway.Core.Handshake;
+using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Core.Pairing;
@@ -26,7 +26,7 @@ public readonly record struct GateVerdict(GateVerdictKind Kind, string? Reason =
     public static GateVerdict Pass => new(GateVerdictKind.Pass);
 }
 
-/// <summary>The pairing gate (DESIGN §4), pure so every rule is unit-testable without storage.</summary>
+/// <summary>The pairing gate (docs/protocol.md §4), pure so every rule is unit-testable without storage.</summary>
 public static class PairingGate
 {
     public static GateVerdict Evaluate(DeviceSnapshot snapshot, AccessRequest request, CallOrigin origin)

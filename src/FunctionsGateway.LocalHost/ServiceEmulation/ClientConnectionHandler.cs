@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Claims;
-using FunctionsGateway.Core.SignalR;
+using FunctionsGateway.SignalR.Serverless;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Connections;
@@ -166,7 +166,7 @@ internal sealed partial class ClientConnectionHandler(
     {
         switch (HubFrames.MessageType(frame, connection.Protocol))
         {
-            case Core.SignalR.HubProtocolConstants.InvocationType:
+            case SignalR.Serverless.HubProtocolConstants.InvocationType:
                 if (!HubInvocationReader.TryRead(frame, connection.Protocol, out var invocation, out var error) || invocation is null)
                 {
                     await connection.CloseAsync("invalid invocation: " + error);
@@ -177,7 +177,7 @@ internal sealed partial class ClientConnectionHandler(
                 // service, a client leaving does not cancel work the app has already been handed.
                 _ = ForwardAsync(connection, invocation, frame, connection.Closing);
                 return;
-            case Core.SignalR.HubProtocolConstants.StreamInvocationType:
+            case SignalR.Serverless.HubProtocolConstants.StreamInvocationType:
                 if (HubFrames.TryGetInvocationId(frame, connection.Protocol, out var streamId))
                 {
                     await connection.WriteMessageAsync(CompletionMessage.WithError(streamId, "Streaming is not supported in serverless mode."), cancellationToken);

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using FunctionsGateway.Core.SignalR;
+using FunctionsGateway.SignalR.Serverless;
 
 namespace FunctionsGateway.LocalHost.ServiceEmulation;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
-using FunctionsGateway.Core.SignalR;
+using FunctionsGateway.SignalR.Serverless;
 using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace FunctionsGateway.LocalHost.ServiceEmulation;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using FunctionsGateway.Core.SignalR;
+using FunctionsGateway.SignalR.Serverless;
 
 namespace FunctionsGateway.LocalHost.ServiceEmulation;
 

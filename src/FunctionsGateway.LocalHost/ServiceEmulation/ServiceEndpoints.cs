@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
-using FunctionsGateway.Core.SignalR;
-using FunctionsGateway.Core.Transport;
+using FunctionsGateway.SignalR.Serverless;
+using FunctionsGateway.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR.Protocol;

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using FunctionsGateway.Core.SignalR;
+using FunctionsGateway.SignalR.Serverless;
 
 namespace FunctionsGateway.LocalHost.ServiceEmulation;
 

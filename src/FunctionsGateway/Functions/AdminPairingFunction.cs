@@ -1,4 +1,4 @@
-using FunctionsGateway.Core.Transport;
+using FunctionsGateway.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace FunctionsGateway.Functions;
 
 /// <summary>The admin pairing API; the Functions host checks the function key (<c>x-functions-key</c>).</summary>
-public sealed class AdminPairingFunction(AdminPairingHandler handler)
+public sealed class AdminPairingFunction(AdminPairingEndpoint handler)
 {
     [Function("AdminPairingList")]
     public async Task<IActionResult> List(

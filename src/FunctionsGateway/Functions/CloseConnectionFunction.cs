@@ -1,12 +1,12 @@
 using FunctionsGateway.Core.Options;
-using FunctionsGateway.Core.Storage;
-using FunctionsGateway.Core.Transport;
+using FunctionsGateway.Hosting;
+using FunctionsGateway.Storage;
 using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsGateway.Functions;
 
 /// <summary>Performs a queued policy close (e.g. "pairing required") after the response that explains it.</summary>
-public sealed class CloseConnectionFunction(CloseConnectionHandler handler)
+public sealed class CloseConnectionFunction(CloseConnectionQueueHandler handler)
 {
     [Function(nameof(CloseConnectionFunction))]
     public Task Run(

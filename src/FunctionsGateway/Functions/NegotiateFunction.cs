@@ -1,4 +1,4 @@
-using FunctionsGateway.Core.Transport;
+using FunctionsGateway.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace FunctionsGateway.Functions;
 
 /// <summary><c>POST /api/negotiate</c> → <c>{url, accessToken}</c> for the SignalR client to follow.</summary>
-public sealed class NegotiateFunction(NegotiateHandler handler)
+public sealed class NegotiateFunction(NegotiateEndpoint handler)
 {
     [Function(nameof(NegotiateFunction))]
     public IActionResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GatewayRoutes.Negotiate)] HttpRequest request)

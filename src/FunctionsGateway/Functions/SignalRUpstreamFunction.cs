@@ -1,4 +1,4 @@
-using FunctionsGateway.Core.Transport;
+using FunctionsGateway.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,7 +9,7 @@ namespace FunctionsGateway.Functions;
 /// Every SignalR upstream event (connected, disconnected, each <c>req</c> invocation). The service's upstream URL
 /// template carries a function key (<c>?code=</c>); the handler also checks <c>X-ASRS-Signature</c>.
 /// </summary>
-public sealed class SignalRUpstreamFunction(UpstreamHandler handler)
+public sealed class SignalRUpstreamFunction(UpstreamEndpoint handler)
 {
     [Function(nameof(SignalRUpstreamFunction))]
     public async Task<IActionResult> Run(

@@ -1,6 +1,7 @@
+using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Client;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Storage;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.Protocol;
 
@@ -88,7 +89,7 @@ public sealed class DispatcherTests
         var revoke = await gw.CallAsync(admin.ConnectionId, GatewayMethods.DeviceTokenRevoke, new { deviceId = key.DeviceId, role = "operator" });
 
         Assert.True(revoke.Response.Ok, GatewayHarness.Describe(revoke.Response));
-        Assert.Contains(gw.Notifier.Closed, c => c.ConnectionId == live.ConnectionId && c.Reason == PairingService.RevokedCloseReason);
+        Assert.Contains(gw.Notifier.Closed, c => c.ConnectionId == live.ConnectionId && c.Reason == DeviceTokenService.RevokedCloseReason);
         var after = await gw.CallAsync(live.ConnectionId, GatewayMethods.Status);
         Assert.Equal(DetailCodes.ConnectionClosed, GatewayHarness.Json(after.Response.Error).GetProperty("details").GetProperty("code").GetString());
         Assert.True((await gw.CallAsync(admin.ConnectionId, GatewayMethods.Status)).Response.Ok);
@@ -168,7 +169,7 @@ public sealed class DispatcherTests
 
         var auditBad = await gw.CallAsync(admin.ConnectionId, GatewayMethods.AuditList, new { limit = "lots" });
         Assert.Equal(DetailCodes.InvalidParams, GatewayHarness.Json(auditBad.Response.Error).GetProperty("details").GetProperty("code").GetString());
-        Assert.Single(await gw.Pairing.ListPendingAsync(applicant.DeviceId, default), p => p.RequestId == requestId);
+        Assert.Single(await gw.Requests.ListAsync(applicant.DeviceId, default), p => p.RequestId == requestId);
         Assert.Null(await gw.Devices.GetDeviceAsync(applicant.DeviceId, default));
     }
 }

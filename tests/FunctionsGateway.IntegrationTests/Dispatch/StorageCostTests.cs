@@ -4,7 +4,7 @@ using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.IntegrationTests.Dispatch;
 
-/// <summary>DESIGN §8: what a call and a handshake cost in storage requests, counted on the wire to Azurite.</summary>
+/// <summary>docs/protocol.md §9: what a call and a handshake cost in storage requests, counted on the wire to Azurite.</summary>
 public sealed class StorageCostTests
 {
     [Fact]

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Azure.Storage.Queues;
-using FunctionsGateway.Core.SignalR;
-using FunctionsGateway.Core.Storage;
+using FunctionsGateway.SignalR.Serverless;
+using FunctionsGateway.Storage;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.LocalHost;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FunctionsGateway.Core.Options;
-using FunctionsGateway.Core.Storage;
-using FunctionsGateway.Core.Transport;
+using FunctionsGateway.Storage;
+using FunctionsGateway.Hosting;
 using FunctionsGateway.Tests;
 
 namespace FunctionsGateway.IntegrationTests.FunctionApp;

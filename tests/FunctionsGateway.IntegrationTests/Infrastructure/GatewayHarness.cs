@@ -2,11 +2,13 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using FunctionsGateway.Client;
 using FunctionsGateway.Core;
+using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Dispatch;
 using FunctionsGateway.Core.Events;
-using FunctionsGateway.Core.Handshake;
+using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Storage;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +42,7 @@ public sealed class GatewayHarness : IAsyncDisposable
         var tableOptions = new TableClientOptions();
         tableOptions.AddPolicy(StorageRequests, Azure.Core.HttpPipelinePosition.PerCall);
         services.AddSingleton(new GatewayTables(new TableServiceClient(Azurite.ConnectionString, tableOptions)));
+        services.AddGatewayStorage(configuration);
         provider = services.BuildServiceProvider();
     }
 
@@ -48,8 +51,11 @@ public sealed class GatewayHarness : IAsyncDisposable
     public StorageRequestCounter StorageRequests { get; } = new();
     public CapturingLoggerProvider Logs { get; } = new();
     public GatewayDispatcher Dispatcher => provider.GetRequiredService<GatewayDispatcher>();
-    public PairingService Pairing => provider.GetRequiredService<PairingService>();
-    public DeviceStore Devices => provider.GetRequiredService<DeviceStore>();
+    public PairingRequests Requests => provider.GetRequiredService<PairingRequests>();
+    public PairingDecisions Pairing => provider.GetRequiredService<PairingDecisions>();
+    public DeviceTokenService Tokens => provider.GetRequiredService<DeviceTokenService>();
+    public DeviceRemoval Removal => provider.GetRequiredService<DeviceRemoval>();
+    public IDeviceStore Devices => provider.GetRequiredService<IDeviceStore>();
     public GatewayTables Tables => provider.GetRequiredService<GatewayTables>();
     public AuditLog Audit => provider.GetRequiredService<AuditLog>();
 
@@ -112,8 +118,17 @@ public sealed class GatewayHarness : IAsyncDisposable
         return second;
     }
 
+    /// <summary>Every stored row of a device's partition, as raw table entities, to check what is (not) stored.</summary>
     public async Task<IReadOnlyList<TableEntity>> DeviceRowsAsync(string deviceId)
-        => await Devices.ReadPartitionAsync(deviceId, CancellationToken.None);
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in Tables.Devices.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {deviceId}")))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
 
     public async Task<IReadOnlyList<AuditEntry>> AuditForAsync(string deviceId)
         => await Audit.ListAsync(500, deviceId, 2, CancellationToken.None);

@@ -1,13 +1,14 @@
+using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Client;
 using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Storage;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.IntegrationTests.Pairing;
 
-/// <summary>Approvals, rejections, supersession, expiry and audit on real Table Storage (DESIGN §4).</summary>
+/// <summary>Approvals, rejections, supersession, expiry and audit on real Table Storage (docs/protocol.md §4).</summary>
 public sealed class PairingDecisionTests
 {
     private static readonly string[] Read = [OperatorScopes.Read];
@@ -60,7 +61,7 @@ public sealed class PairingDecisionTests
         Assert.Equal(decision == "approved", device is not null);
         var audit = await gw.AuditForAsync(key.DeviceId);
         Assert.Single(audit, a => a.Action is AuditActions.Approved or AuditActions.Rejected);
-        Assert.Empty(await gw.Pairing.ListPendingAsync(key.DeviceId, default));
+        Assert.Empty(await gw.Requests.ListAsync(key.DeviceId, default));
     }
 
     [Fact]
@@ -77,7 +78,7 @@ public sealed class PairingDecisionTests
         var newer = (await gw.ConnectAsync(key, Admin)).RequestId;
 
         Assert.NotEqual(older, newer);
-        var pending = Assert.Single(await gw.Pairing.ListPendingAsync(key.DeviceId, default));
+        var pending = Assert.Single(await gw.Requests.ListAsync(key.DeviceId, default));
         Assert.Equal(newer, pending.RequestId);
         Assert.Contains(gw.Notifier.Events, e => e.Name == GatewayEvents.DevicePairResolved
             && e.Payload is PairResolvedEvent { Decision: "rejected" } r && r.RequestId == older);
@@ -100,7 +101,7 @@ public sealed class PairingDecisionTests
         await Task.WhenAll(approve, supersede);
 
         var scopes = (await gw.Devices.GetDeviceAsync(key.DeviceId, default))!.Scopes;
-        var pending = await gw.Pairing.ListPendingAsync(key.DeviceId, default);
+        var pending = await gw.Requests.ListAsync(key.DeviceId, default);
         if ((await approve).Ok)
         {
             Assert.Equal("operator.read,operator.write", scopes);
@@ -128,7 +129,7 @@ public sealed class PairingDecisionTests
         Assert.False(result.Ok);
         Assert.Equal(DetailCodes.RequestExpired, GatewayHarness.Json(result.Error).GetProperty("details").GetProperty("code").GetString());
         Assert.Null(await gw.Devices.GetDeviceAsync(key.DeviceId, default));
-        Assert.Empty(await gw.Pairing.ListPendingAsync(key.DeviceId, default));
+        Assert.Empty(await gw.Requests.ListAsync(key.DeviceId, default));
         Assert.Contains(await gw.AuditForAsync(key.DeviceId), a => a.Action == AuditActions.Expired);
     }
 
@@ -162,8 +163,8 @@ public sealed class PairingDecisionTests
         await gw.PairAsync(key, Read);
         var rejectMe = (await gw.ConnectAsync(key, Admin)).RequestId;
         await gw.Pairing.RejectAsync(rejectMe, PairingActor.System("reviewer"), default);
-        await gw.Pairing.RotateTokenAsync(key.DeviceId, GatewayRoles.Operator, PairingActor.AdminApi, default);
-        await gw.Pairing.RevokeTokenAsync(key.DeviceId, GatewayRoles.Operator, PairingActor.AdminApi, default);
+        await gw.Tokens.RotateAsync(key.DeviceId, GatewayRoles.Operator, PairingActor.AdminApi, default);
+        await gw.Tokens.RevokeAsync(key.DeviceId, GatewayRoles.Operator, PairingActor.AdminApi, default);
 
         var audit = await gw.AuditForAsync(key.DeviceId);
 
@@ -193,7 +194,7 @@ public sealed class PairingDecisionTests
         var ra = (await gw.ConnectAsync(a, Read)).RequestId;
         var rb = (await gw.ConnectAsync(b, Admin)).RequestId;
 
-        var listed = await gw.Pairing.ListPendingAsync(null, default);
+        var listed = await gw.Requests.ListAsync(null, default);
         Assert.Contains(listed, p => p.RequestId == ra && p.DeviceId == a.DeviceId);
         Assert.Contains(listed, p => p.RequestId == rb && p.DeviceId == b.DeviceId && p.RequestedScopes.SequenceEqual(Admin));
 
@@ -204,7 +205,7 @@ public sealed class PairingDecisionTests
 
         Assert.NotNull(await gw.Devices.GetDeviceAsync(a.DeviceId, default));
         Assert.Null(await gw.Devices.GetDeviceAsync(b.DeviceId, default));
-        var remaining = await gw.Pairing.ListPendingAsync(null, default);
+        var remaining = await gw.Requests.ListAsync(null, default);
         Assert.DoesNotContain(remaining, p => p.RequestId == ra || p.RequestId == rb);
     }
 }

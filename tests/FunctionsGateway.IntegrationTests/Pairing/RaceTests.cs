@@ -1,6 +1,6 @@
 using FunctionsGateway.Client;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Storage;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.Protocol;
 
@@ -24,7 +24,7 @@ public sealed class RaceTests
         var token = (await gw.PairAsync(key, Read)).DeviceToken!;
 
         gw.StorageRequests.InterceptOnce(DeviceBatch, async () =>
-            Assert.True((await gw.Pairing.RevokeTokenAsync(key.DeviceId, GatewayRoles.Operator, PairingActor.AdminApi, default)).Ok));
+            Assert.True((await gw.Tokens.RevokeAsync(key.DeviceId, GatewayRoles.Operator, PairingActor.AdminApi, default)).Ok));
         var attempt = await gw.ConnectAsync(key, Read, auth: new ConnectAuth { DeviceToken = token });
 
         Assert.False(attempt.Response.Ok);
@@ -43,12 +43,12 @@ public sealed class RaceTests
 
         gw.StorageRequests.InterceptOnce(DeviceBatch, async () =>
             late = await gw.ConnectAsync(key, Read, auth: new ConnectAuth { DeviceToken = token }));
-        var removed = await gw.Pairing.RemoveDeviceAsync(key.DeviceId, PairingActor.AdminApi, default);
+        var removed = await gw.Removal.RemoveAsync(key.DeviceId, PairingActor.AdminApi, default);
 
         Assert.True(removed.Ok, GatewayHarness.Describe(removed));
         Assert.NotNull(late);
         Assert.True(late.Response.Ok, "the late handshake was admitted before the removal committed");
-        Assert.Contains(gw.Notifier.Closed, c => c.ConnectionId == late.ConnectionId && c.Reason == PairingService.RemovedCloseReason);
+        Assert.Contains(gw.Notifier.Closed, c => c.ConnectionId == late.ConnectionId && c.Reason == DeviceRemoval.RemovedCloseReason);
         Assert.Equal(DetailCodes.ConnectionClosed,
             GatewayHarness.Json((await gw.CallAsync(late.ConnectionId, GatewayMethods.Status)).Response.Error).GetProperty("details").GetProperty("code").GetString());
         Assert.Empty(await gw.DeviceRowsAsync(key.DeviceId));
@@ -67,6 +67,6 @@ public sealed class RaceTests
         var attempt = await gw.ConnectAsync(key, Read);
 
         Assert.True(attempt.Response.Ok, GatewayHarness.Describe(attempt.Response));
-        Assert.Empty(await gw.Pairing.ListPendingAsync(key.DeviceId, default));
+        Assert.Empty(await gw.Requests.ListAsync(key.DeviceId, default));
     }
 }

@@ -1,14 +1,16 @@
+using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Client;
 using FunctionsGateway.Core.Events;
-using FunctionsGateway.Core.Handshake;
+using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
+using FunctionsGateway.Storage;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.IntegrationTests.Pairing;
 
-/// <summary>The reference gateway's PoC and the bug this project is built around (DESIGN §1, §4).</summary>
+/// <summary>The reference gateway's PoC and the bug this project is built around (docs/protocol.md §1, §4).</summary>
 public sealed class ScopeUpgradeTests
 {
     private static readonly string[] Read = [OperatorScopes.Read];
@@ -37,7 +39,7 @@ public sealed class ScopeUpgradeTests
         Assert.Equal(Admin, details.GetProperty("requestedScopes").EnumerateArray().Select(e => e.GetString()).ToArray());
         Assert.Equal(Read, details.GetProperty("approvedScopes").EnumerateArray().Select(e => e.GetString()).ToArray());
 
-        var pending = await gw.Pairing.ListPendingAsync(key.DeviceId, default);
+        var pending = await gw.Requests.ListAsync(key.DeviceId, default);
         var only = Assert.Single(pending);
         Assert.Equal(upgrade.RequestId, only.RequestId);
         Assert.Equal(PairingReasons.ScopeUpgrade, only.Reason);
@@ -92,7 +94,7 @@ public sealed class ScopeUpgradeTests
         var device = await gw.Devices.GetDeviceAsync(subagent.DeviceId, default);
         Assert.Equal(OperatorScopes.Admin, device!.Scopes);
         Assert.True(device.IsInternal);
-        Assert.Empty(await gw.Pairing.ListPendingAsync(subagent.DeviceId, default));
+        Assert.Empty(await gw.Requests.ListAsync(subagent.DeviceId, default));
         Assert.Contains(await gw.AuditForAsync(subagent.DeviceId), a => a.Action == AuditActions.SilentlyApproved && a.ScopesTo.SequenceEqual(Admin));
 
         // agent at write, sessions.patch at admin: both within the admin baseline, and each connection keeps its own scopes.

@@ -15,7 +15,7 @@ public sealed class SecretHandlingTests
         using var key = DeviceKey.Generate();
         var token = (await gw.PairAsync(key, [OperatorScopes.Read])).DeviceToken!;
         var rotated = await gw.PairAsync(DeviceKey.Generate(), [OperatorScopes.Pairing]);
-        var rotation = await gw.Pairing.RotateTokenAsync(key.DeviceId, GatewayRoles.Operator, PairingActor.Device(key.DeviceId, ScopeSet.Read), default);
+        var rotation = await gw.Tokens.RotateAsync(key.DeviceId, GatewayRoles.Operator, PairingActor.Device(key.DeviceId, ScopeSet.Read), default);
         var newToken = GatewayHarness.Json(rotation.Payload).GetProperty("deviceToken").GetString()!;
         await gw.ConnectAsync(key, [OperatorScopes.Read], auth: new ConnectAuth { DeviceToken = "wrong-" + newToken });
 

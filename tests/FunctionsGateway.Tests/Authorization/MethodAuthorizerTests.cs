@@ -5,7 +5,7 @@ namespace FunctionsGateway.Tests.Authorization;
 
 public sealed class MethodAuthorizerTests
 {
-    /// <summary>DESIGN §2, written out independently of the production table so a change to either shows up here.</summary>
+    /// <summary>docs/protocol.md §2, written out independently of the production table so a change to either shows up here.</summary>
     private static readonly Dictionary<string, string> Design = new()
     {
         ["health"] = "always",
@@ -94,7 +94,7 @@ public sealed class MethodAuthorizerTests
 
     private static bool Holds(ScopeSet held, string required)
     {
-        // Written from the prose of DESIGN §2 rather than by calling OperatorScopes.Satisfies.
+        // Written from the prose of docs/protocol.md §2 rather than by calling OperatorScopes.Satisfies.
         if (held.HasFlag(ScopeSet.Admin))
         {
             return true;

@@ -1,7 +1,9 @@
 using FunctionsGateway.Core;
 using FunctionsGateway.Core.Options;
+using FunctionsGateway.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsGateway.Tests.Options;
 
@@ -12,28 +14,36 @@ public sealed class OptionsValidationTests
     {
         using var provider = Build(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" });
 
-        var ex = Assert.Throws<GatewayConfigurationException>(() => provider.GetRequiredService<GatewayOptions>());
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<GatewayOptions>>().Value);
 
-        Assert.Equal(SettingNames.SharedToken, ex.Setting);
-        Assert.Contains("Gateway__SharedToken", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Setting 'Gateway__SharedToken' is required", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_missing_storage_setting_fails_fast_naming_the_setting()
     {
-        using var provider = Build(new() { ["Gateway:SharedToken"] = "a-long-enough-shared-token" });
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:SharedToken"] = "a-long-enough-shared-token" }).Build();
+        using var provider = new ServiceCollection().AddLogging().AddGatewayCore(configuration).AddGatewayStorage(configuration).BuildServiceProvider();
 
         var ex = Assert.Throws<GatewayConfigurationException>(() => provider.GetRequiredService<StorageOptions>());
 
         Assert.Contains("AzureWebJobsStorage", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_short_shared_token_is_refused()
+    [Theory]
+    [InlineData("SharedToken", "short", SettingNames.SharedToken)]
+    [InlineData("MaxPayloadBytes", "10", SettingNames.MaxPayloadBytes)]
+    [InlineData("ChallengeLifetime", "00:00:00", SettingNames.ChallengeLifetime)]
+    [InlineData("PairingRequestLifetime", "-00:00:01", SettingNames.PairingRequestLifetime)]
+    [InlineData("PairingCloseDelay", "00:10:00", SettingNames.PairingCloseDelay)]
+    public void A_bad_gateway_setting_is_refused_by_its_name(string key, string value, string setting)
     {
-        var options = new GatewayOptions { SharedToken = "short" };
-        var ex = Assert.Throws<GatewayConfigurationException>(options.Validate);
-        Assert.Equal(SettingNames.SharedToken, ex.Setting);
+        var settings = new Dictionary<string, string?> { ["Gateway:SharedToken"] = "a-long-enough-shared-token", ["Gateway:" + key] = value };
+        using var provider = Build(settings);
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<GatewayOptions>>().Value);
+
+        Assert.Contains($"Setting '{setting}'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,15 +1,14 @@
-using FunctionsGateway.Core.Handshake;
+using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Pairing;
-using FunctionsGateway.Core.Storage;
 using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Tests.Pairing;
 
 public sealed class PairingGateTests
 {
-    private static readonly DeviceEntity PairedAtRead = new()
+    private static readonly DeviceRecord PairedAtRead = new()
     {
-        PartitionKey = "dev", RowKey = "device", PublicKey = "pk", Roles = "operator", Scopes = OperatorScopes.Read,
+        DeviceId = "dev", PublicKey = "pk", Roles = "operator", Scopes = OperatorScopes.Read,
         Platform = "linux", DeviceFamily = "",
     };
 
@@ -34,7 +33,7 @@ public sealed class PairingGateTests
         foreach (var origin in new[] { CallOrigin.Network, CallOrigin.Internal })
         {
             // An internal marker never turns an upgrade silent.
-            var snapshot = new DeviceSnapshot(PairedAtRead, null, new InternalIdentityEntity());
+            var snapshot = new DeviceSnapshot(PairedAtRead, null, new InternalIdentityRecord());
             var verdict = PairingGate.Evaluate(snapshot, Ask(scopes, role, platform, key), origin);
             Assert.True(kind == verdict.Kind, $"{name} ({origin}): {verdict.Kind}");
             Assert.Equal(reason, verdict.Reason);
@@ -48,7 +47,7 @@ public sealed class PairingGateTests
     [InlineData(CallOrigin.Network, false, GateVerdictKind.RequiresApproval)]
     public void Only_an_internal_identity_calling_in_process_pairs_silently_the_first_time(CallOrigin origin, bool registered, GateVerdictKind expected)
     {
-        var snapshot = new DeviceSnapshot(null, null, registered ? new InternalIdentityEntity() : null);
+        var snapshot = new DeviceSnapshot(null, null, registered ? new InternalIdentityRecord() : null);
         var verdict = PairingGate.Evaluate(snapshot, Ask(ScopeSet.Admin), origin);
         Assert.Equal(expected, verdict.Kind);
         Assert.Equal(PairingReasons.NotPaired, verdict.Reason);

@@ -1,0 +1,356 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Events;
+using FunctionsGateway.Core.Methods;
+using FunctionsGateway.Core.Options;
+using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsGateway.Core.Admission;
+
+/// <summary>
+/// Admission of a connection: <c>connect.challenge</c> and <c>connect</c> (docs/protocol.md §3), each check failing
+/// with its own details.code, then the pairing gate.
+/// </summary>
+public sealed partial class AdmissionService(
+    IConnectionStore connections,
+    IDeviceStore devices,
+    PairingRequests requests,
+    PairingDecisions decisions,
+    IGatewayNotifier notifier,
+    IEnumerable<IMethodHandler> handlers,
+    IOptions<GatewayOptions> gatewayOptions,
+    TimeProvider time,
+    ILogger<AdmissionService> logger)
+{
+    private readonly GatewayOptions options = gatewayOptions.Value;
+
+    private const int MaxAttempts = 5;
+
+    /// <summary>Discovery for hello-ok: the methods this gateway answers (not every name the scope table classifies).</summary>
+    private readonly string[] methodNames = [.. handlers.SelectMany(h => h.Methods).Append(GatewayMethods.Health).Distinct().Order(StringComparer.Ordinal)];
+
+    public async Task<GatewayResponse> ChallengeAsync(CallContext context, CancellationToken cancellationToken)
+    {
+        var existing = await connections.GetAsync(context.ConnectionId, cancellationToken);
+        if (Refusal(existing) is { } refused)
+        {
+            return refused;
+        }
+
+        var nonce = Base64Url.Encode(RandomNumberGenerator.GetBytes(24));
+        var now = time.GetUtcNow();
+        if (!await connections.TryIssueChallengeAsync(existing, context.ConnectionId, nonce, now + options.ChallengeLifetime, cancellationToken))
+        {
+            return GatewayResponse.Invalid("concurrent handshake on this connection", DetailCodes.ConcurrentUpdate);
+        }
+
+        return GatewayResponse.Success(new ChallengePayload(nonce, now.ToUnixTimeMilliseconds(), GatewayProtocol.Version));
+    }
+
+    public async Task<DispatchResult> ConnectAsync(CallContext context, JsonElement parameters, CancellationToken cancellationToken)
+    {
+        ConnectParams? p;
+        try
+        {
+            p = parameters.ValueKind == JsonValueKind.Object ? parameters.Deserialize<ConnectParams>(GatewayJson.Options) : null;
+        }
+        catch (JsonException ex)
+        {
+            return new(GatewayResponse.Invalid("invalid connect params: " + ex.Message, DetailCodes.InvalidParams));
+        }
+
+        if (p is null)
+        {
+            return new(GatewayResponse.Invalid("invalid connect params: an object is required", DetailCodes.InvalidParams));
+        }
+
+        if (p.MinProtocol > GatewayProtocol.Version || p.MaxProtocol < GatewayProtocol.Version)
+        {
+            return new(GatewayResponse.Invalid("protocol mismatch", DetailCodes.ProtocolMismatch, new { expectedProtocol = GatewayProtocol.Version }));
+        }
+
+        if (Shape(p) is { } shapeError)
+        {
+            return new(shapeError);
+        }
+
+        if (!GatewayRoles.TryParse(p.Role, out var role))
+        {
+            return new(GatewayResponse.Invalid("unauthorized role: " + p.Role, DetailCodes.InvalidRole));
+        }
+
+        if (!OperatorScopes.TryParseAll(p.Scopes, out var scopes, out var unknownScope))
+        {
+            return new(GatewayResponse.Invalid("unknown scope: " + unknownScope, DetailCodes.InvalidScope));
+        }
+
+        if (role == GatewayRole.Node && scopes != ScopeSet.None)
+        {
+            return new(GatewayResponse.Invalid("a node connection takes no operator scopes", DetailCodes.InvalidScope));
+        }
+
+        var device = p.Device!;
+        if (!DeviceIdentity.TryDecodePublicKey(device.PublicKey, out var publicKey))
+        {
+            return new(GatewayResponse.Invalid("device public key invalid", DetailCodes.DevicePublicKeyInvalid));
+        }
+
+        var deviceId = DeviceIdentity.DeriveDeviceId(publicKey);
+        if (!string.Equals(deviceId, device.Id, StringComparison.Ordinal))
+        {
+            return new(GatewayResponse.Invalid("device identity mismatch", DetailCodes.DeviceIdMismatch));
+        }
+
+        var now = time.GetUtcNow();
+        var skew = Math.Abs(now.ToUnixTimeMilliseconds() - device.SignedAt);
+        if (skew > options.SignatureSkew.TotalMilliseconds)
+        {
+            return new(GatewayResponse.Invalid("device signature expired", DetailCodes.SignatureExpired));
+        }
+
+        var connection = await connections.GetAsync(context.ConnectionId, cancellationToken);
+        if (Refusal(connection) is { } refused)
+        {
+            return new(refused);
+        }
+
+        if (string.IsNullOrEmpty(device.Nonce))
+        {
+            return new(GatewayResponse.Invalid("device nonce required", DetailCodes.NonceMismatch));
+        }
+
+        if (connection?.Nonce is null || !DeviceTokens.SecretEquals(device.Nonce, connection.Nonce))
+        {
+            return new(GatewayResponse.Invalid("device nonce mismatch: request connect.challenge on this connection first", DetailCodes.NonceMismatch));
+        }
+
+        var expired = connection.NonceExpiresAt is null || connection.NonceExpiresAt <= now;
+
+        // Single use: the challenge is spent by this attempt, whatever its outcome.
+        connection.Nonce = null;
+        connection.NonceExpiresAt = null;
+        if (!await connections.TryReplaceAsync(connection, cancellationToken))
+        {
+            return new(GatewayResponse.Invalid("device nonce already used", DetailCodes.NonceMismatch));
+        }
+
+        if (expired)
+        {
+            return new(GatewayResponse.Invalid("device nonce expired: request a new connect.challenge", DetailCodes.NonceMismatch));
+        }
+
+        var scopeNames = p.Scopes ?? [];
+        var token = DeviceAuthPayload.SelectToken(p.Auth?.Token, p.Auth?.DeviceToken);
+        var payload = DeviceAuthPayload.Build(deviceId, p.Client!.Id!, p.Client.Mode!, p.Role!, scopeNames, device.SignedAt,
+            token, device.Nonce, p.Client.Platform, p.Client.DeviceFamily);
+        if (!Base64Url.TryDecode(device.Signature, out var signature)
+            || !DeviceIdentity.Verify(publicKey, Encoding.UTF8.GetBytes(payload), signature))
+        {
+            return new(GatewayResponse.Invalid("device signature invalid", DetailCodes.SignatureInvalid));
+        }
+
+        var request = new AccessRequest(deviceId, device.PublicKey!, role, scopes,
+            DeviceAuthPayload.NormalizeMetadata(p.Client.Platform), DeviceAuthPayload.NormalizeMetadata(p.Client.DeviceFamily),
+            p.Client.Id!, p.Client.Mode!);
+        return await AdmitAsync(context, connection, request, p.Auth, cancellationToken);
+    }
+
+    private async Task<DispatchResult> AdmitAsync(CallContext context, ConnectionRecord connection, AccessRequest request, ConnectAuth? auth, CancellationToken cancellationToken)
+    {
+        var roleName = GatewayRoles.Name(request.Role);
+        var admitted = false;
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var snapshot = await devices.ReadAsync(request.DeviceId, roleName, context.Origin == CallOrigin.Internal, cancellationToken);
+            if (Authenticate(auth, snapshot) is { } authError)
+            {
+                return await RefuseAsync(context, admitted, authError, cancellationToken);
+            }
+
+            var verdict = PairingGate.Evaluate(snapshot, request, context.Origin);
+            if (verdict.Kind == GateVerdictKind.SilentFirstPairing)
+            {
+                // Re-read after pairing so the token row and device row carry fresh versions.
+                await decisions.TrySilentFirstPairingAsync(request, snapshot, cancellationToken);
+                continue;
+            }
+
+            if (verdict.Kind == GateVerdictKind.RequiresApproval)
+            {
+                var approved = snapshot.Device is null ? ScopeSet.None : OperatorScopes.FromStorage(snapshot.Device.Scopes);
+                var pending = await requests.RequestAsync(request, verdict.Reason!, approved, snapshot.Device, cancellationToken);
+                if (pending is null)
+                {
+                    continue;
+                }
+
+                var details = new PairingRequiredDetails(pending.RequestId, pending.Reason, pending.Role,
+                    OperatorScopes.ToNames(request.Scopes), OperatorScopes.ToNames(approved));
+                var response = GatewayResponse.Failure(ErrorCodes.NotPaired, "pairing required", new ErrorDetails(DetailCodes.PairingRequired, details));
+                await RefuseAsync(context, admitted, response, cancellationToken);
+                return new(response, GatewayProtocol.PairingRequiredCloseReason);
+            }
+
+            // Admit the connection row before the device partition records it, so a racing revocation that
+            // sees the index entry always finds a row to invalidate.
+            if (!admitted)
+            {
+                connection.DeviceId = request.DeviceId;
+                connection.Role = roleName;
+                connection.ScopeMask = (int)request.Scopes;
+                connection.ClientId = request.ClientId;
+                connection.IsInternal = snapshot.Device!.IsInternal;
+                connection.BoundSessionKey = snapshot.Device.BoundSessionKey;
+                connection.AdmittedAt = time.GetUtcNow();
+                connection.State = ConnectionState.Admitted;
+                if (!await connections.TryReplaceAsync(connection, cancellationToken))
+                {
+                    return new(GatewayResponse.Invalid("concurrent handshake on this connection", DetailCodes.ConcurrentUpdate));
+                }
+
+                admitted = true;
+            }
+
+            var (writes, mintedToken) = AdmissionWrites(context.ConnectionId, snapshot, roleName);
+            if (!await devices.TryCommitAsync(writes, cancellationToken))
+            {
+                continue;
+            }
+
+            await notifier.ConnectionAdmittedAsync(
+                new AdmittedConnection(context.ConnectionId, request.DeviceId, request.Role, request.Scopes, connection.IsInternal), cancellationToken);
+            LogAdmitted(logger, context.ConnectionId, request.DeviceId, roleName, OperatorScopes.ToStorage(request.Scopes));
+            return new(GatewayResponse.Success(new HelloOk(
+                "hello-ok",
+                GatewayProtocol.Version,
+                new HelloServer(options.ServerVersion, context.ConnectionId),
+                new HelloAuth(mintedToken, roleName, OperatorScopes.ToNames(request.Scopes)),
+                new HelloFeatures(methodNames, GatewayEvents.All),
+                options.ToPolicy())));
+        }
+
+        return await RefuseAsync(context, admitted,
+            GatewayResponse.Failure(ErrorCodes.Unavailable, "device record kept changing during the handshake; retry", new ErrorDetails(DetailCodes.ConcurrentUpdate)),
+            cancellationToken);
+    }
+
+    /// <summary>The shared gateway token, or this device's unrevoked token for the requested role.</summary>
+    private GatewayResponse? Authenticate(ConnectAuth? auth, DeviceSnapshot snapshot)
+    {
+        if (DeviceTokens.SecretEquals(auth?.Token, options.SharedToken))
+        {
+            return null;
+        }
+
+        if (!string.IsNullOrEmpty(auth?.DeviceToken))
+        {
+            return snapshot.Token is { IsActive: true } token && DeviceTokens.Matches(auth.DeviceToken, token.TokenHash)
+                ? null
+                : GatewayResponse.Invalid("unauthorized: device token mismatch", DetailCodes.AuthDeviceTokenMismatch);
+        }
+
+        return GatewayResponse.Invalid(
+            string.IsNullOrEmpty(auth?.Token) ? "unauthorized: gateway token missing" : "unauthorized: gateway token mismatch",
+            DetailCodes.AuthUnauthorized);
+    }
+
+    /// <summary>
+    /// One transaction in the device's partition: record the live connection, mint a token if one is due, and touch
+    /// the device and token rows under their versions, so a concurrent revoke, rotation, removal or approval forces a re-check.
+    /// </summary>
+    private (List<DeviceWrite> Writes, string? MintedToken) AdmissionWrites(string connectionId, DeviceSnapshot snapshot, string roleName)
+    {
+        var now = time.GetUtcNow();
+        var device = snapshot.Device!;
+        device.LastSeenAt = now;
+        var writes = new List<DeviceWrite>
+        {
+            DeviceWrite.Replace(device),
+            DeviceWrite.Upsert(new DeviceConnectionRecord
+            {
+                DeviceId = device.DeviceId,
+                ConnectionId = connectionId,
+                Role = roleName,
+                AdmittedAt = now,
+            }),
+        };
+
+        string? minted = null;
+        var token = snapshot.Token;
+        if (token is { IssuePending: false, IsActive: true })
+        {
+            // Unchanged, but under its version: a revoke or rotation committed since the read fails this commit.
+            writes.Add(DeviceWrite.Check(token));
+        }
+        else
+        {
+            (minted, var hash) = DeviceTokens.Mint();
+            var fresh = new DeviceTokenRecord
+            {
+                DeviceId = device.DeviceId,
+                Role = roleName,
+                TokenHash = hash,
+                Scopes = roleName == GatewayRoles.Operator ? device.Scopes : string.Empty,
+                CreatedAt = token?.CreatedAt ?? now,
+                RotatedAt = token is null ? null : now,
+            };
+            fresh.Version = token?.Version;
+            writes.Add(token is null ? DeviceWrite.Add(fresh) : DeviceWrite.Replace(fresh));
+        }
+
+        return (writes, minted);
+    }
+
+    private async Task<DispatchResult> RefuseAsync(CallContext context, bool admitted, GatewayResponse response, CancellationToken cancellationToken)
+    {
+        if (admitted)
+        {
+            await connections.MarkClosedAsync(context.ConnectionId, response.Error?.Message ?? "refused", cancellationToken);
+        }
+
+        return new(response);
+    }
+
+    private static GatewayResponse? Refusal(ConnectionRecord? connection) => connection?.State switch
+    {
+        ConnectionState.Admitted => GatewayResponse.Invalid("already connected: a connection performs one handshake", DetailCodes.AlreadyConnected),
+        ConnectionState.Closed => GatewayResponse.Invalid("connection closed: " + connection!.ClosedReason, DetailCodes.ConnectionClosed),
+        _ => null,
+    };
+
+    private static GatewayResponse? Shape(ConnectParams p)
+    {
+        string? missing = p switch
+        {
+            { Client: null } => "client",
+            { Client.Id: null or "" } => "client.id",
+            { Client.Mode: null or "" } => "client.mode",
+            { Role: null or "" } => "role",
+            { Device: null } => "device",
+            { Device.Id: null or "" } => "device.id",
+            { Device.PublicKey: null or "" } => "device.publicKey",
+            { Device.Signature: null or "" } => "device.signature",
+            _ => null,
+        };
+        if (missing is not null)
+        {
+            return GatewayResponse.Invalid("invalid connect params: missing " + missing, DetailCodes.InvalidParams, new { field = missing });
+        }
+
+        if (p.Client!.Id!.Length > 128 || p.Client.Mode!.Length > 64 || (p.Client.Platform?.Length ?? 0) > 64
+            || (p.Client.DeviceFamily?.Length ?? 0) > 64 || (p.Scopes?.Length ?? 0) > 16 || p.Device!.Id!.Length > 128)
+        {
+            return GatewayResponse.Invalid("invalid connect params: a field is too long", DetailCodes.InvalidParams);
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "connection {ConnectionId} admitted: device={DeviceId} role={Role} scopes={Scopes}")]
+    private static partial void LogAdmitted(ILogger logger, string connectionId, string deviceId, string role, string scopes);
+}

@@ -1,0 +1,66 @@
+using FunctionsGateway.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsGateway.Core.Audit;
+
+public static class AuditActions
+{
+    public const string Requested = "pairing.requested";
+    public const string Approved = "pairing.approved";
+    public const string SilentlyApproved = "pairing.approved.silent";
+    public const string Rejected = "pairing.rejected";
+    public const string Superseded = "pairing.superseded";
+    public const string Expired = "pairing.expired";
+    public const string Removed = "device.removed";
+    public const string TokenRotated = "device.token.rotated";
+    public const string TokenRevoked = "device.token.revoked";
+}
+
+/// <summary>What a decision records: reason, device, scopesFrom → scopesTo, actor.</summary>
+public sealed record AuditRecord(
+    string Action,
+    string DeviceId,
+    string Actor,
+    ScopeSet ScopesFrom,
+    ScopeSet ScopesTo,
+    string? Reason = null,
+    string? RequestId = null,
+    string? Role = null);
+
+/// <summary>One stored audit entry, as the audit list shows it.</summary>
+public sealed record AuditEntry(
+    string Action, string? Reason, string DeviceId, string? RequestId, string? Role,
+    string[] ScopesFrom, string[] ScopesTo, string Actor, DateTimeOffset At);
+
+/// <summary>The security audit trail: every decision is written once, and a lost write is loud but never undoes it.</summary>
+public sealed partial class AuditLog(IAuditStore store, TimeProvider time, ILogger<AuditLog> logger)
+{
+    public async Task WriteAsync(AuditRecord record, CancellationToken cancellationToken)
+    {
+        var entry = new AuditEntry(record.Action, record.Reason, record.DeviceId, record.RequestId, record.Role,
+            OperatorScopes.ToNames(record.ScopesFrom), OperatorScopes.ToNames(record.ScopesTo), record.Actor, time.GetUtcNow());
+
+        // The decision is already committed; a lost audit row must be loud, but must not undo it.
+        try
+        {
+            await store.AppendAsync(entry, cancellationToken);
+            LogAudit(logger, record.Action, record.DeviceId, record.Reason,
+                OperatorScopes.ToStorage(record.ScopesFrom), OperatorScopes.ToStorage(record.ScopesTo), record.Actor);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAuditFailed(logger, ex, record.Action, record.DeviceId);
+        }
+    }
+
+    /// <summary>Newest entries first, over the last <paramref name="days"/> days.</summary>
+    public Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, string? deviceId, int days, CancellationToken cancellationToken)
+        => store.ListAsync(time.GetUtcNow(), days, deviceId, limit, cancellationToken);
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information,
+        Message = "security audit: {Action} device={DeviceId} reason={Reason} scopesFrom={ScopesFrom} scopesTo={ScopesTo} actor={Actor}")]
+    private static partial void LogAudit(ILogger logger, string action, string deviceId, string? reason, string scopesFrom, string scopesTo, string actor);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "security audit row could not be written: {Action} device={DeviceId}")]
+    private static partial void LogAuditFailed(ILogger logger, Exception exception, string action, string deviceId);
+}

@@ -1,0 +1,12 @@
+using FunctionsGateway.Protocol;
+
+namespace FunctionsGateway.Core.Methods;
+
+/// <summary>Answers gateway methods for an admitted, already authorized caller. Each concern registers its own.</summary>
+public interface IMethodHandler
+{
+    /// <summary>The methods this handler answers; each must be in <see cref="GatewayMethods"/>.</summary>
+    IReadOnlyCollection<string> Methods { get; }
+
+    Task<GatewayResponse> HandleAsync(MethodContext context, CancellationToken cancellationToken);
+}

@@ -1,0 +1,20 @@
+namespace FunctionsGateway.Core.Pairing;
+
+/// <summary>The list of paired devices, kept beside each device's own rows so listing never scans.</summary>
+public sealed class DeviceDirectory(IDeviceStore devices)
+{
+    /// <summary>Writes the directory entry, then drops it again if the device was removed meanwhile.</summary>
+    public async Task SyncAsync(DeviceRecord device, CancellationToken cancellationToken)
+    {
+        await devices.UpsertDirectoryAsync(device, cancellationToken);
+        if (await devices.GetDeviceAsync(device.DeviceId, cancellationToken) is null)
+        {
+            await devices.DeleteDirectoryAsync(device.DeviceId, cancellationToken);
+        }
+    }
+
+    public Task RemoveAsync(string deviceId, CancellationToken cancellationToken) => devices.DeleteDirectoryAsync(deviceId, cancellationToken);
+
+    public async Task<IReadOnlyList<PairedDeviceView>> ListAsync(string? onlyDeviceId, CancellationToken cancellationToken)
+        => [.. (await devices.ListDirectoryAsync(onlyDeviceId, cancellationToken)).Select(PairedDeviceView.From)];
+}

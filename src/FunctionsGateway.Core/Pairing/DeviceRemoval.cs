@@ -1,0 +1,57 @@
+using FunctionsGateway.Core.Audit;
+using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsGateway.Core.Pairing;
+
+/// <summary><c>device.pair.remove</c>: every row of the device goes, and its live connections are closed.</summary>
+public sealed class DeviceRemoval(
+    IDeviceStore devices,
+    PairingRequests requests,
+    DeviceDirectory directory,
+    AuditLog audit,
+    ConnectionCloser closer,
+    ILogger<DeviceRemoval> logger)
+{
+    public const string RemovedCloseReason = "device removed";
+
+    private const int MaxAttempts = 5;
+
+    /// <summary>
+    /// The device row is deleted under the version it was read with, so a handshake admitted meanwhile makes the
+    /// removal re-read and close that connection too.
+    /// </summary>
+    public async Task<GatewayResponse> RemoveAsync(string deviceId, PairingActor actor, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var rows = await devices.ReadAllAsync(deviceId, cancellationToken);
+            if (rows.Device is null)
+            {
+                return GatewayResponse.Invalid("device not found: " + deviceId, DetailCodes.DeviceNotFound);
+            }
+
+            if (!await devices.TryRemoveAsync(rows, cancellationToken))
+            {
+                if (attempt < MaxAttempts)
+                {
+                    continue;
+                }
+
+                return GatewayResponse.Failure(ErrorCodes.Unavailable, "the device kept changing during removal; retry", new ErrorDetails(DetailCodes.ConcurrentUpdate));
+            }
+
+            var scopesFrom = OperatorScopes.FromStorage(rows.Device.Scopes);
+            await audit.WriteAsync(new AuditRecord(AuditActions.Removed, deviceId, actor.Name, scopesFrom, ScopeSet.None), cancellationToken);
+            var closed = await closer.CloseAsync([.. rows.Connections.Select(c => c.ConnectionId)], RemovedCloseReason, cancellationToken);
+            if (rows.Pending is { } pending)
+            {
+                await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(pending.RequestId, cancellationToken));
+            }
+
+            await AfterCommit.RunAsync(logger, "directory", () => directory.RemoveAsync(deviceId, cancellationToken));
+            return GatewayResponse.Success(new { deviceId, removed = true, closedConnections = closed });
+        }
+    }
+}

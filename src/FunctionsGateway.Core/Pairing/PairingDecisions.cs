@@ -1,0 +1,177 @@
+using FunctionsGateway.Core.Audit;
+using FunctionsGateway.Core.Authorization;
+using FunctionsGateway.Core.Events;
+using FunctionsGateway.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsGateway.Core.Pairing;
+
+/// <summary>
+/// Approvals and rejections by exact request id, and the one silent path (an internal identity's first pairing).
+/// Each commits in one atomic write to the device's rows, so racing decisions cannot both win.
+/// </summary>
+public sealed partial class PairingDecisions(
+    PairingRequests requests,
+    IDeviceStore devices,
+    DeviceDirectory directory,
+    AuditLog audit,
+    IGatewayNotifier notifier,
+    TimeProvider time,
+    ILogger<PairingDecisions> logger)
+{
+    /// <summary>The only silent path: an internal identity's first pairing. Fails (false) if anything changed meanwhile.</summary>
+    public async Task<bool> TrySilentFirstPairingAsync(AccessRequest request, DeviceSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (snapshot.Device is not null || snapshot.Internal is null)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow();
+        var device = NewDevice(request.DeviceId, request.PublicKey, request.Platform, request.DeviceFamily, request.ClientId, now);
+        device.Roles = GatewayRoles.Name(request.Role);
+        device.Scopes = OperatorScopes.ToStorage(request.Role == GatewayRole.Operator ? request.Scopes : ScopeSet.None);
+        device.IsInternal = true;
+        device.BoundSessionKey = snapshot.Internal.BoundSessionKey;
+        DeviceWrite[] writes =
+        [
+            DeviceWrite.Add(device),
+            // Consuming the marker makes "first" literal: a removed internal identity never re-pairs silently.
+            DeviceWrite.Delete(snapshot.Internal),
+            TokenWrite(snapshot.Token, request.DeviceId, device.Roles, device.Scopes, now),
+        ];
+        if (!await devices.TryCommitAsync(writes, cancellationToken))
+        {
+            return false;
+        }
+
+        await audit.WriteAsync(new AuditRecord(AuditActions.SilentlyApproved, request.DeviceId, "system:internal-identity",
+            ScopeSet.None, OperatorScopes.FromStorage(device.Scopes), PairingReasons.NotPaired, null, device.Roles), cancellationToken);
+        await AfterCommit.RunAsync(logger, "directory", () => directory.SyncAsync(device, cancellationToken));
+        return true;
+    }
+
+    public async Task<GatewayResponse> ApproveAsync(string requestId, PairingActor actor, CancellationToken cancellationToken)
+    {
+        var (pending, error) = await requests.FindLiveAsync(requestId, cancellationToken);
+        if (pending is null)
+        {
+            return error!;
+        }
+
+        var deviceId = pending.DeviceId;
+        if (actor.DeviceId == deviceId)
+        {
+            return GatewayResponse.Invalid("a device cannot approve its own pairing request", DetailCodes.SelfApproval);
+        }
+
+        var requested = OperatorScopes.FromStorage(pending.RequestedScopes);
+        var missing = OperatorScopes.FirstMissing(actor.Scopes, requested);
+        if (missing != ScopeSet.None)
+        {
+            return Denials.MissingScope(missing);
+        }
+
+        var now = time.GetUtcNow();
+        var role = GatewayRoles.TryParse(pending.Role, out var parsedRole) ? parsedRole : GatewayRole.Operator;
+        var existing = await devices.GetDeviceAsync(deviceId, cancellationToken);
+        var token = await devices.GetTokenAsync(deviceId, pending.Role, cancellationToken);
+        var scopesFrom = existing is null ? ScopeSet.None : OperatorScopes.FromStorage(existing.Scopes);
+
+        var device = existing ?? NewDevice(deviceId, pending.PublicKey, pending.Platform, pending.DeviceFamily, pending.ClientId, now);
+        device.PublicKey = pending.PublicKey;
+        device.Platform = pending.Platform;
+        device.DeviceFamily = pending.DeviceFamily;
+        device.Roles = PairingGate.AddRole(device.Roles, role);
+
+        // Grants at most what was requested, on top of what was already approved.
+        var scopesTo = role == GatewayRole.Operator ? scopesFrom | requested : scopesFrom;
+        device.Scopes = OperatorScopes.ToStorage(scopesTo);
+
+        DeviceWrite[] writes =
+        [
+            DeviceWrite.Delete(pending),
+            existing is null ? DeviceWrite.Add(device) : DeviceWrite.Replace(device),
+            TokenWrite(token, deviceId, pending.Role, role == GatewayRole.Operator ? device.Scopes : string.Empty, now),
+        ];
+        if (!await devices.TryCommitAsync(writes, cancellationToken))
+        {
+            return AlreadyResolved(requestId);
+        }
+
+        // Committed: the audit row comes first; what follows is bookkeeping that must not turn success into failure.
+        await audit.WriteAsync(new AuditRecord(AuditActions.Approved, deviceId, actor.Name, scopesFrom, scopesTo, pending.Reason, requestId, pending.Role), cancellationToken);
+        await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(requestId, cancellationToken));
+        await AfterCommit.RunAsync(logger, "directory", () => directory.SyncAsync(device, cancellationToken));
+        await AfterCommit.RunAsync(logger, "event", () => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
+            new PairResolvedEvent(requestId, deviceId, "approved", now.ToUnixTimeMilliseconds()), cancellationToken));
+        LogResolved(logger, requestId, deviceId, "approved", actor.Name);
+        return GatewayResponse.Success(new
+        {
+            requestId,
+            deviceId,
+            decision = "approved",
+            role = pending.Role,
+            scopes = OperatorScopes.ToNames(scopesTo),
+        });
+    }
+
+    public async Task<GatewayResponse> RejectAsync(string requestId, PairingActor actor, CancellationToken cancellationToken)
+    {
+        var (pending, error) = await requests.FindLiveAsync(requestId, cancellationToken);
+        if (pending is null)
+        {
+            return error!;
+        }
+
+        if (!await devices.TryCommitAsync([DeviceWrite.Delete(pending)], cancellationToken))
+        {
+            return AlreadyResolved(requestId);
+        }
+
+        var now = time.GetUtcNow();
+        var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
+        await audit.WriteAsync(new AuditRecord(AuditActions.Rejected, pending.DeviceId, actor.Name, approved, approved, pending.Reason, requestId, pending.Role), cancellationToken);
+        await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(requestId, cancellationToken));
+        await AfterCommit.RunAsync(logger, "event", () => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
+            new PairResolvedEvent(requestId, pending.DeviceId, "rejected", now.ToUnixTimeMilliseconds()), cancellationToken));
+        LogResolved(logger, requestId, pending.DeviceId, "rejected", actor.Name);
+        return GatewayResponse.Success(new { requestId, deviceId = pending.DeviceId, decision = "rejected" });
+    }
+
+    /// <summary>Marks the role's token for a fresh mint at the next connect; the old one stays valid until then.</summary>
+    private static DeviceWrite TokenWrite(DeviceTokenRecord? token, string deviceId, string role, string scopes, DateTimeOffset now)
+    {
+        if (token is null)
+        {
+            return DeviceWrite.Add(new DeviceTokenRecord
+            {
+                DeviceId = deviceId,
+                Role = role,
+                Scopes = scopes,
+                CreatedAt = now,
+                IssuePending = true,
+            });
+        }
+
+        token.Scopes = scopes;
+        token.IssuePending = true;
+        return DeviceWrite.Replace(token);
+    }
+
+    private static DeviceRecord NewDevice(string deviceId, string publicKey, string platform, string family, string clientId, DateTimeOffset now) => new()
+    {
+        DeviceId = deviceId,
+        PublicKey = publicKey,
+        Platform = platform,
+        DeviceFamily = family,
+        ClientId = clientId,
+        PairedAt = now,
+    };
+
+    private static GatewayResponse AlreadyResolved(string requestId)
+        => GatewayResponse.Invalid("pairing request already resolved or changed concurrently: " + requestId, DetailCodes.ConcurrentUpdate);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "pairing request {RequestId} for device {DeviceId} {Decision} by {Actor}")]
+    private static partial void LogResolved(ILogger logger, string requestId, string deviceId, string decision, string actor);
+}

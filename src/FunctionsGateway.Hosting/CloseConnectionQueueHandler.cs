@@ -1,0 +1,40 @@
+using System.Text.Json;
+using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Protocol;
+using FunctionsGateway.SignalR.Serverless;
+using FunctionsGateway.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsGateway.Hosting;
+
+/// <summary>The queue-triggered half of a deferred close: closes through the service's REST API. Closing twice is harmless.</summary>
+public sealed partial class CloseConnectionQueueHandler(ISignalRServiceClient service, IConnectionStore connections, ILogger<CloseConnectionQueueHandler> logger)
+    : IQueueHandler
+{
+    public string QueueName => StorageNames.CloseQueue;
+
+    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    {
+        CloseConnectionMessage? close;
+        try
+        {
+            close = JsonSerializer.Deserialize<CloseConnectionMessage>(message, GatewayJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException("close message is not {connectionId, reason} JSON; it goes to the poison queue", ex);
+        }
+
+        if (close is null || string.IsNullOrEmpty(close.ConnectionId))
+        {
+            throw new InvalidOperationException("close message has no connectionId; it goes to the poison queue");
+        }
+
+        await connections.MarkClosedAsync(close.ConnectionId, close.Reason, cancellationToken);
+        var result = await service.CloseConnectionAsync(GatewayProtocol.Hub, close.ConnectionId, close.Reason, cancellationToken);
+        LogClosed(logger, close.ConnectionId, close.Reason, result);
+    }
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "closed connection {ConnectionId} ({Reason}): {Result}")]
+    private static partial void LogClosed(ILogger logger, string connectionId, string reason, SignalROperationResult result);
+}

@@ -1,0 +1,57 @@
+using FunctionsGateway.Core;
+using FunctionsGateway.Core.Events;
+using FunctionsGateway.SignalR.Serverless;
+using FunctionsGateway.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace FunctionsGateway.Hosting;
+
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>Everything both hosts share: the core, its storage, and the SignalR serverless transport.</summary>
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddGatewayCore(configuration);
+        services.AddGatewayStorage(configuration);
+        services.AddSingleton(_ => SignalRServiceOptions.FromConfiguration(configuration));
+        services.AddSingleton(sp => new NegotiateResponseFactory(sp.GetRequiredService<SignalRServiceOptions>().Connection, null, sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpClient(nameof(SignalRRestClient), client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddSingleton<ISignalRServiceClient>(sp => new SignalRRestClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(SignalRRestClient)),
+            sp.GetRequiredService<SignalRServiceOptions>().Connection,
+            new SignalRRestClientOptions { RetryDelay = TimeSpan.FromMilliseconds(200) },
+            sp.GetRequiredService<TimeProvider>()));
+        services.Replace(ServiceDescriptor.Singleton<IGatewayNotifier, SignalRGatewayNotifier>());
+        services.AddSingleton<ConnectionCloseScheduler>();
+        services.AddSingleton<ConnectionLifecycle>();
+        services.AddSingleton<UpstreamEndpoint>();
+        services.AddSingleton<NegotiateEndpoint>();
+        services.AddSingleton<AdminPairingEndpoint>();
+        services.AddQueueHandler<CloseConnectionQueueHandler>();
+        services.AddHostedService<TransportStartup>();
+        return services;
+    }
+
+    /// <summary>Registers a queue handler by its type (for its Function) and in the registry (for the local pump).</summary>
+    public static IServiceCollection AddQueueHandler<T>(this IServiceCollection services) where T : class, IQueueHandler
+    {
+        services.AddSingleton<T>();
+        services.AddSingleton<IQueueHandler>(sp => sp.GetRequiredService<T>());
+        return services;
+    }
+}
+
+/// <summary>Checks the SignalR setting at start, so a bad value fails before the first call.</summary>
+internal sealed class TransportStartup(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = services.GetRequiredService<SignalRServiceOptions>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

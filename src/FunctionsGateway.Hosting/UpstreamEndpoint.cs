@@ -1,0 +1,207 @@
+using System.Buffers;
+using System.Text.Json;
+using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Dispatch;
+using FunctionsGateway.Core.Methods;
+using FunctionsGateway.Core.Options;
+using FunctionsGateway.Protocol;
+using FunctionsGateway.SignalR.Serverless;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsGateway.Hosting;
+
+/// <summary>
+/// The SignalR upstream (docs/protocol.md §6.4): checks the service's signature, then turns each client <c>req</c> invocation
+/// into a dispatcher call and answers with a framed Completion in the client's own protocol.
+/// </summary>
+public sealed partial class UpstreamEndpoint(
+    GatewayDispatcher dispatcher,
+    ConnectionLifecycle lifecycle,
+    ConnectionCloseScheduler closer,
+    SignalRServiceOptions signalR,
+    IOptions<GatewayOptions> gatewayOptions,
+    ILogger<UpstreamEndpoint> logger)
+{
+    private readonly GatewayOptions options = gatewayOptions.Value;
+
+    /// <summary>The service's own ceiling for a client message; beyond it the body is not even read.</summary>
+    public const int HardBodyLimit = 1024 * 1024;
+
+    public async Task<HttpReply> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        // The signature first: nothing about an unsigned request is looked at, not even its other headers.
+        var headers = UpstreamHeaders.From(request);
+        if (!UpstreamSignature.IsValid(headers.Signature, headers.ConnectionId, signalR.AccessKeys))
+        {
+            LogBadSignature(logger, headers.Hub, headers.Event);
+            return HttpReply.Text(401, "invalid or missing X-ASRS-Signature");
+        }
+
+        if (!headers.HasRequiredHeaders)
+        {
+            return HttpReply.Text(400, "missing X-ASRS-Connection-Id, -Hub, -Category or -Event");
+        }
+
+        if (!headers.IsHub(GatewayProtocol.Hub))
+        {
+            return HttpReply.Text(404, "no handler for hub " + headers.Hub);
+        }
+
+        var connectionId = headers.ConnectionId!;
+        switch (headers.CategoryKind)
+        {
+            case UpstreamCategory.Connections when headers.IsConnectedEvent:
+                return HttpReply.Empty(200);
+            case UpstreamCategory.Connections when headers.IsDisconnectedEvent:
+                await lifecycle.DisconnectedAsync(connectionId, cancellationToken);
+                return HttpReply.Empty(200);
+            case UpstreamCategory.Messages:
+                break;
+            default:
+                return HttpReply.Text(404, $"no handler for {headers.Category}/{headers.Event}");
+        }
+
+        if (!headers.TryGetProtocol(out var protocol))
+        {
+            return HttpReply.Text(415, "content type must be application/json or application/x-msgpack");
+        }
+
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return HttpReply.Text(413, "invocation larger than " + HardBodyLimit + " bytes");
+        }
+
+        if (!HubInvocationReader.TryRead(body, protocol, out var invocation, out var error) || invocation is null)
+        {
+            return HttpReply.Text(400, "malformed invocation: " + error);
+        }
+
+        DispatchResult result;
+        try
+        {
+            result = await DispatchAsync(connectionId, headers.UserId, invocation, body.Length, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The dispatcher answers its own failures; this is the last line before a 500 the client cannot read.
+            LogUnexpected(logger, ex, connectionId);
+            result = new(GatewayResponse.Failure(ErrorCodes.Unavailable, "the gateway could not complete the request; retry"));
+        }
+        if (result.CloseAfterReason is { } reason)
+        {
+            // A function cannot act after it returns: the close is queued so it lands after this completion.
+            await closer.ScheduleAsync(connectionId, reason, cancellationToken);
+        }
+
+        if (!invocation.IsBlocking)
+        {
+            return HttpReply.Empty(200);
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        HubCompletionWriter.WriteResult(buffer, protocol, invocation.InvocationId!, JsonSerializer.SerializeToUtf8Bytes(result.Response, GatewayJson.Options));
+        return new HttpReply(200, HubProtocolContentType.ToContentType(protocol), buffer.WrittenMemory);
+    }
+
+    /// <summary>Validates the frame's shape; every problem becomes a structured error, never a 500.</summary>
+    public async Task<DispatchResult> DispatchAsync(string connectionId, string? userId, HubInvocation invocation, int bodyLength, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(invocation.Target, GatewayProtocol.RequestTarget, StringComparison.OrdinalIgnoreCase))
+        {
+            return new(GatewayResponse.Invalid($"unknown target '{invocation.Target}': every call is the invocation '{GatewayProtocol.RequestTarget}'", DetailCodes.MalformedFrame));
+        }
+
+        if (bodyLength > options.MaxPayloadBytes)
+        {
+            return new(GatewayResponse.Invalid($"payload too large: {bodyLength} bytes, the limit is {options.MaxPayloadBytes}", DetailCodes.PayloadTooLarge,
+                new { maxPayload = options.MaxPayloadBytes }));
+        }
+
+        if (!TryReadRequest(invocation.Arguments, out var request, out var problem))
+        {
+            return new(GatewayResponse.Invalid("malformed request: " + problem, DetailCodes.MalformedFrame));
+        }
+
+        return await dispatcher.DispatchAsync(new CallContext(connectionId, CallOrigin.Network, userId), request, cancellationToken);
+    }
+
+    /// <summary><c>req</c> takes exactly one argument, <c>{method: string, params?: any}</c>.</summary>
+    public static bool TryReadRequest(ReadOnlyMemory<byte> argumentsJson, out GatewayRequest request, out string problem)
+    {
+        request = null!;
+        try
+        {
+            // Parsed in place: params are cloned out, so the document can go.
+            using var doc = JsonDocument.Parse(argumentsJson, new JsonDocumentOptions { MaxDepth = 64 });
+            var args = doc.RootElement;
+            if (args.ValueKind != JsonValueKind.Array || args.GetArrayLength() != 1)
+            {
+                problem = "req takes exactly one argument {method, params}";
+                return false;
+            }
+
+            var arg = args[0];
+            if (arg.ValueKind != JsonValueKind.Object)
+            {
+                problem = "the argument must be an object {method, params}";
+                return false;
+            }
+
+            if (!arg.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String || method.GetString() is not { Length: > 0 and <= 128 } name)
+            {
+                problem = "method must be a non-empty string of at most 128 characters";
+                return false;
+            }
+
+            var parameters = arg.TryGetProperty("params", out var p) ? p.Clone() : default;
+            request = new GatewayRequest(name, parameters);
+            problem = string.Empty;
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // InvalidOperationException: valid JSON that is not a valid string (a lone surrogate escape).
+            problem = ex.Message;
+            return false;
+        }
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > HardBodyLimit)
+        {
+            return null;
+        }
+
+        using var memory = new MemoryStream(request.ContentLength is > 0 and <= HardBodyLimit ? (int)request.ContentLength.Value : 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (memory.Length + read > HardBodyLimit)
+                {
+                    return null;
+                }
+
+                memory.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return memory.ToArray();
+    }
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "upstream invocation on {ConnectionId} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "upstream request refused: bad signature (hub {Hub}, event {Event})")]
+    private static partial void LogBadSignature(ILogger logger, string? hub, string? @event);
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using Azure.Data.Tables;
+using FunctionsGateway.Core.Audit;
+using FunctionsGateway.Protocol;
+
+namespace FunctionsGateway.Storage;
+
+/// <summary>Append-only audit rows, one partition per UTC day, newest first inside a day.</summary>
+internal sealed class TableAuditStore(GatewayTables tables) : IAuditStore
+{
+    public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        var entity = new AuditEntity
+        {
+            PartitionKey = Partition(entry.At),
+            RowKey = (DateTimeOffset.MaxValue.UtcTicks - entry.At.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N"),
+            Action = entry.Action,
+            Reason = entry.Reason,
+            DeviceId = entry.DeviceId,
+            RequestId = entry.RequestId,
+            Role = entry.Role,
+            ScopesFrom = string.Join(',', entry.ScopesFrom),
+            ScopesTo = string.Join(',', entry.ScopesTo),
+            Actor = entry.Actor,
+            At = entry.At,
+        };
+        await tables.Audit.AddEntityAsync(entity, cancellationToken);
+    }
+
+    /// <summary>Reads day partitions backwards; never a table scan.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> ListAsync(DateTimeOffset newest, int days, string? deviceId, int limit, CancellationToken cancellationToken)
+    {
+        var results = new List<AuditEntry>(Math.Min(limit, 64));
+        var day = newest;
+        for (var i = 0; i < days && results.Count < limit; i++, day = day.AddDays(-1))
+        {
+            var filter = deviceId is null
+                ? TableClient.CreateQueryFilter($"PartitionKey eq {Partition(day)}")
+                : TableClient.CreateQueryFilter($"PartitionKey eq {Partition(day)} and DeviceId eq {deviceId}");
+            await foreach (var row in tables.Audit.QueryAsync<AuditEntity>(filter, maxPerPage: Math.Min(limit, 1000), cancellationToken: cancellationToken))
+            {
+                results.Add(new AuditEntry(row.Action, row.Reason, row.DeviceId, row.RequestId, row.Role,
+                    OperatorScopes.ToNames(OperatorScopes.FromStorage(row.ScopesFrom)),
+                    OperatorScopes.ToNames(OperatorScopes.FromStorage(row.ScopesTo)),
+                    row.Actor, row.At));
+                if (results.Count >= limit)
+                {
+                    break;
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private static string Partition(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+}
