@@ -12,13 +12,16 @@ var tableNames = [
   'GatewayPairingRequests' // StorageNames.PairingRequestsTable
   'GatewayConnections' // StorageNames.ConnectionsTable
   'GatewayAudit' // StorageNames.AuditTable
+  'GatewaySessions' // StorageNames.SessionsTable
+  'GatewayRuns' // StorageNames.RunsTable
 ]
 
 @export()
-@description('Storage queues used by the gateway.')
+@description('Storage queues used by the gateway (StorageNames.AllQueues).')
 var queueNames = [
-  'gateway-spawn'
-  'gateway-close'
+  'gateway-spawn' // StorageNames.SpawnQueue
+  'gateway-close' // StorageNames.CloseQueue
+  'gateway-runs' // StorageNames.RunsQueue
 ]
 
 @export()

@@ -14,7 +14,7 @@ param keyVaultName string
 
 var storageRoles = [
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner: host storage + Flex deployment container
-  '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor: gateway-spawn / gateway-close
+  '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor: gateway-spawn / gateway-close / gateway-runs
   '8a0f0c08-91a1-4084-bc3d-661d67233fed' // Storage Queue Data Message Processor: queue triggers
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor: Gateway* tables
 ]

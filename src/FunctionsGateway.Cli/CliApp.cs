@@ -55,6 +55,7 @@ internal static class CliApp
                 "pair" => await PairCommand.RunAsync(args, settings, console, cancellationToken),
                 "call" => await CallCommand.RunAsync(args, settings, console, cancellationToken),
                 "devices" => await DevicesCommand.RunAsync(args, settings, console, cancellationToken),
+                "worker" => await WorkerCommand.RunAsync(args, settings, console, cancellationToken),
                 "help" => await WriteHelpAsync(console),
                 var other => throw new CliUsageException($"unknown command: {other}"),
             };

@@ -5,22 +5,23 @@ internal sealed class CliUsageException(string message) : Exception(message);
 
 /// <summary>
 /// The parsed command line: positionals (command words and arguments) in order, and <c>--name value</c>,
-/// <c>--name=value</c> or <c>--flag</c> options anywhere; <c>--</c> ends options.
+/// <c>--name=value</c> or <c>--flag</c> options anywhere; <c>--</c> ends options. A repeated option keeps every value
+/// (<see cref="GetAll"/>); <see cref="Get"/> returns the last.
 /// </summary>
 internal sealed class CliArguments
 {
     /// <summary>Options that take no value.</summary>
-    public static readonly IReadOnlySet<string> Flags = new HashSet<string>(StringComparer.Ordinal) { "msgpack", "help", "json", "version" };
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string>(StringComparer.Ordinal) { "msgpack", "help", "json", "version", "echo" };
 
     /// <summary>Options that take a value.</summary>
     public static readonly IReadOnlySet<string> Valued = new HashSet<string>(StringComparer.Ordinal)
     {
-        "url", "token", "identity", "role", "scopes", "timeout", "poll", "admin-key",
+        "url", "token", "identity", "role", "scopes", "timeout", "poll", "admin-key", "agent-id", "concurrency", "delay",
     };
 
-    private readonly Dictionary<string, string> options;
+    private readonly Dictionary<string, List<string>> options;
 
-    private CliArguments(List<string> positionals, Dictionary<string, string> options)
+    private CliArguments(List<string> positionals, Dictionary<string, List<string>> options)
     {
         Positionals = positionals;
         this.options = options;
@@ -33,7 +34,18 @@ internal sealed class CliArguments
     public static CliArguments Parse(IReadOnlyList<string> args)
     {
         var positionals = new List<string>();
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        var options = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+
+        void Add(string name, string value)
+        {
+            if (!options.TryGetValue(name, out var values))
+            {
+                options[name] = values = [];
+            }
+
+            values.Add(value);
+        }
+
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -45,7 +57,7 @@ internal sealed class CliArguments
 
             if (arg is "-h" or "-?")
             {
-                options["help"] = "true";
+                Add("help", "true");
                 continue;
             }
 
@@ -77,7 +89,7 @@ internal sealed class CliArguments
                     throw new CliUsageException($"option --{name} takes no value");
                 }
 
-                options[name] = "true";
+                Add(name, "true");
             }
             else if (Valued.Contains(name))
             {
@@ -91,7 +103,7 @@ internal sealed class CliArguments
                     inlineValue = args[++i];
                 }
 
-                options[name] = inlineValue;
+                Add(name, inlineValue);
             }
             else
             {
@@ -104,7 +116,10 @@ internal sealed class CliArguments
 
     public bool Has(string name) => options.ContainsKey(name);
 
-    public string? Get(string name) => options.TryGetValue(name, out var value) ? value : null;
+    public string? Get(string name) => options.TryGetValue(name, out var values) ? values[^1] : null;
+
+    /// <summary>Every value given for a repeatable option, in order; empty when absent.</summary>
+    public IReadOnlyList<string> GetAll(string name) => options.TryGetValue(name, out var values) ? values : [];
 
     /// <summary>The option, else the environment variable, else null (empty counts as unset).</summary>
     public string? GetOrEnvironment(string name, string variable, Func<string, string?> environment)

@@ -11,6 +11,8 @@ internal static class HelpText
           gateway devices list [--json] [--admin-key KEY]
           gateway devices approve <requestId> [--admin-key KEY]
           gateway devices reject <requestId> [--admin-key KEY]
+          gateway worker --echo [--agent-id ID ...] [--concurrency N] [--delay SECONDS]
+                         [--timeout SECONDS] [--poll SECONDS]
           gateway --help | --version
 
         Commands:
@@ -22,6 +24,13 @@ internal static class HelpText
           devices list     Admin API: pending pairing requests and paired devices.
           devices approve  Admin API: approve a pending request by id.
           devices reject   Admin API: reject a pending request by id.
+          worker           Run an agent worker (role node): connect, waiting for approval like pair,
+                           then answer each run the gateway offers with "echo: <task>" (--echo, the
+                           built-in agent), printing one line per run event:
+                             run <runId> offered agent=<id> lane=<lane> timeoutMs=<ms>
+                             run <runId> started | completed "<output>" | failed "<error>"
+                                 | cancelled "<reason>" | refused "<why>"
+                           Reconnects when the connection drops; Ctrl+C or SIGTERM stops it (exit 0).
 
         Global options:
           --url URL          Gateway base URL (env GATEWAY_URL; default http://127.0.0.1:7071)
@@ -37,16 +46,21 @@ internal static class HelpText
           --scopes LIST      Comma-separated: operator.admin, operator.write, operator.read,
                              operator.approvals, operator.pairing. Default for pair: operator.read
                              (none for node); for call: the least privilege the method needs.
-          --timeout SECONDS  pair: how long to wait for approval (default 300)
-          --poll SECONDS     pair: seconds between reconnects while waiting (default 2)
+          --timeout SECONDS  pair, worker: how long to wait for approval (default 300)
+          --poll SECONDS     pair, worker: seconds between reconnects while waiting (default 2)
+          --echo             worker: answer each run with its task, prefixed "echo: "
+          --agent-id ID      worker: serve only this agent id; repeat it (or separate with commas)
+                             for several. Default: every agent
+          --concurrency N    worker: runs executed at once (default 1); more offers wait unclaimed
+          --delay SECONDS    worker: wait this long before answering (to exercise cancel and timeouts)
           --admin-key KEY    devices: the admin function key (env GATEWAY_ADMIN_KEY)
           --json             devices list: print the JSON body instead of tables
 
         Exit codes:
           0    success
           1    gateway or admin API error, connection failure, unusable identity file
-          2    pair: timed out waiting for approval
-          3    pair: the request was rejected, expired or superseded (a new one is pending)
+          2    pair, worker: timed out waiting for approval
+          3    pair, worker: the request was rejected, expired or superseded (a new one is pending)
           64   usage error: unknown command or option, bad value
           130  interrupted
 

@@ -91,6 +91,7 @@ public sealed class GatewayAdminClient : IDisposable
     /// <param name="gatewayUrl">The gateway's base URL, e.g. <c>http://127.0.0.1:7071</c>.</param>
     /// <param name="adminKey">The function key (Azure) or <c>Gateway__AdminKey</c> (local host).</param>
     /// <param name="httpClient">Optional; not disposed by this client.</param>
+    /// <param name="allowInsecureHttp">Lets plain http reach a non-loopback host; the admin key then travels in clear text.</param>
     public GatewayAdminClient(Uri gatewayUrl, string adminKey, HttpClient? httpClient = null, bool allowInsecureHttp = false)
     {
         ArgumentNullException.ThrowIfNull(gatewayUrl);

@@ -6,6 +6,9 @@ using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Core.Runs;
+using FunctionsGateway.Core.Sessions;
+using FunctionsGateway.Core.SubAgents;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,8 +19,8 @@ namespace FunctionsGateway.Core;
 public static class GatewayCoreServiceCollectionExtensions
 {
     /// <summary>
-    /// The gateway's decisions: options, admission, pairing, audit, the dispatcher and the method handlers. Storage
-    /// (the stores these take) is registered separately.
+    /// The gateway's decisions: options, admission, pairing, audit, sessions, runs, sub-agents, the dispatcher and the
+    /// method handlers. Storage (the stores and queues these take) is registered separately.
     /// </summary>
     public static IServiceCollection AddGatewayCore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,6 +28,12 @@ public static class GatewayCoreServiceCollectionExtensions
         services.TryAddSingleton<IGatewayNotifier, NullGatewayNotifier>();
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(SettingNames.GatewaySection)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+        services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunOptions>, RunOptionsValidator>());
+        services.AddOptions<SubAgentOptions>().Bind(configuration.GetSection(SubAgentOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SubAgentOptions>, SubAgentOptionsValidator>());
+        services.TryAddSingleton<ISessionSubscriptions, NullSessionSubscriptions>();
+        services.TryAddSingleton<ISubAgentScopePolicy, SubAgentScopePolicy>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ConnectionCloser>();
         services.AddSingleton<DeviceDirectory>();
@@ -33,10 +42,22 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<DeviceTokenService>();
         services.AddSingleton<DeviceRemoval>();
         services.AddSingleton<AdmissionService>();
+        services.AddSingleton<ConnectionLifecycle>();
         services.AddSingleton<GatewayDispatcher>();
+        services.AddSingleton<SessionAccess>();
+        services.AddSingleton<SessionService>();
+        services.AddSingleton<WorkerOffers>();
+        services.AddSingleton<RunService>();
+        services.AddSingleton<IConnectionObserver, WorkerConnections>();
+        services.AddSingleton<SubAgentSpawner>();
+        services.AddSingleton<SubAgentCompletion>();
         services.AddSingleton<IMethodHandler, StatusMethodHandler>();
         services.AddSingleton<IMethodHandler, PairingMethodHandler>();
         services.AddSingleton<IMethodHandler, AuditMethodHandler>();
+        services.AddSingleton<IMethodHandler, SessionMethodHandler>();
+        services.AddSingleton<IMethodHandler, RunMethodHandler>();
+        services.AddSingleton<IMethodHandler, WorkerMethodHandler>();
+        services.AddSingleton<IMethodHandler, SpawnMethodHandler>();
         return services;
     }
 }

@@ -13,12 +13,12 @@ public sealed partial class CloseConnectionQueueHandler(ISignalRServiceClient se
 {
     public string QueueName => StorageNames.CloseQueue;
 
-    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    public async Task HandleAsync(QueueDelivery delivery, CancellationToken cancellationToken)
     {
         CloseConnectionMessage? close;
         try
         {
-            close = JsonSerializer.Deserialize<CloseConnectionMessage>(message, GatewayJson.Options);
+            close = JsonSerializer.Deserialize<CloseConnectionMessage>(delivery.Body, GatewayJson.Options);
         }
         catch (JsonException ex)
         {

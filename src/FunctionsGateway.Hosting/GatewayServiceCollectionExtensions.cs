@@ -1,5 +1,6 @@
 using FunctionsGateway.Core;
 using FunctionsGateway.Core.Events;
+using FunctionsGateway.Core.Sessions;
 using FunctionsGateway.SignalR.Serverless;
 using FunctionsGateway.Storage;
 using Microsoft.Extensions.Configuration;
@@ -25,12 +26,14 @@ public static class GatewayServiceCollectionExtensions
             new SignalRRestClientOptions { RetryDelay = TimeSpan.FromMilliseconds(200) },
             sp.GetRequiredService<TimeProvider>()));
         services.Replace(ServiceDescriptor.Singleton<IGatewayNotifier, SignalRGatewayNotifier>());
+        services.Replace(ServiceDescriptor.Singleton<ISessionSubscriptions, SignalRSessionSubscriptions>());
         services.AddSingleton<ConnectionCloseScheduler>();
-        services.AddSingleton<ConnectionLifecycle>();
         services.AddSingleton<UpstreamEndpoint>();
         services.AddSingleton<NegotiateEndpoint>();
         services.AddSingleton<AdminPairingEndpoint>();
         services.AddQueueHandler<CloseConnectionQueueHandler>();
+        services.AddQueueHandler<SpawnSubagentQueueHandler>();
+        services.AddQueueHandler<RunTimerQueueHandler>();
         services.AddHostedService<TransportStartup>();
         return services;
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using FunctionsGateway.Core.Admission;
 using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Dispatch;
 using FunctionsGateway.Core.Methods;

@@ -14,7 +14,7 @@ internal sealed partial class QueuePump(
     ILogger<QueuePump> logger)
 {
     /// <summary>host.json's <c>extensions.queues.maxDequeueCount</c>; a test keeps the two equal.</summary>
-    public const int MaxDequeueCount = 5;
+    public const int MaxDequeueCount = QueueDelivery.MaxDequeueCount;
 
     private static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(200);
 
@@ -66,7 +66,7 @@ internal sealed partial class QueuePump(
     {
         try
         {
-            await handler.HandleAsync(message.Body, cancellationToken);
+            await handler.HandleAsync(new QueueDelivery(message.MessageId, message.Body, message.DequeueCount), cancellationToken);
             await queues.DeleteAsync(QueueName, message, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -38,6 +38,18 @@ public static class DetailCodes
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string MalformedFrame = "MALFORMED_FRAME";
     public const string InternalIdentityBoundary = "INTERNAL_IDENTITY_BOUNDARY";
+    public const string SessionNotFound = "SESSION_NOT_FOUND";
+    public const string InvalidSessionKey = "INVALID_SESSION_KEY";
+    public const string RunNotFound = "RUN_NOT_FOUND";
+
+    /// <summary>A run id named by a caller already belongs to another session.</summary>
+    public const string RunConflict = "RUN_CONFLICT";
+
+    /// <summary>A second <c>started</c>, or an event for a run this worker was not given or that already ended.</summary>
+    public const string RunNotOffered = "RUN_NOT_OFFERED";
+
+    /// <summary>A spawn refused by one of its limits; <c>details.limit</c> names it.</summary>
+    public const string SpawnLimit = "SPAWN_LIMIT";
 }
 
 /// <summary>The pairing gate's reasons (docs/protocol.md §4).</summary>
@@ -60,8 +72,11 @@ public static class GatewayEvents
     public const string Chat = "chat";
     public const string SubagentCompleted = "subagent.completed";
 
+    /// <summary>To the worker running a run: stop it (aborted or timed out).</summary>
+    public const string NodeRunCancel = "node.run.cancel";
+
     public static readonly IReadOnlyList<string> All =
-        [DevicePairRequested, DevicePairResolved, NodeRun, RunStatus, Chat, SubagentCompleted];
+        [DevicePairRequested, DevicePairResolved, NodeRun, NodeRunCancel, RunStatus, Chat, SubagentCompleted];
 }
 
 public static class GatewayProtocol

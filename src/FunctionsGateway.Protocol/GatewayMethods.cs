@@ -25,6 +25,7 @@ public static class GatewayMethods
     public const string SessionsList = "sessions.list";
     public const string SessionsGet = "sessions.get";
     public const string SessionsSubscribe = "sessions.subscribe";
+    public const string SessionsUnsubscribe = "sessions.unsubscribe";
     public const string ChatHistory = "chat.history";
     public const string RunsGet = "runs.get";
     public const string NodesList = "nodes.list";
@@ -79,7 +80,7 @@ public static class GatewayMethods
             }
         }
 
-        Add(ScopeSet.Read, Status, SessionsList, SessionsGet, SessionsSubscribe, ChatHistory, RunsGet, NodesList, ConfigGet);
+        Add(ScopeSet.Read, Status, SessionsList, SessionsGet, SessionsSubscribe, SessionsUnsubscribe, ChatHistory, RunsGet, NodesList, ConfigGet);
         Add(ScopeSet.Write, Agent, AgentWait, ChatSend, ChatAbort, SessionsSpawn);
         Add(ScopeSet.Admin, SessionsPatch, SessionsReset, SessionsDelete, AuditList);
         Add(ScopeSet.Pairing, DevicePairList, DevicePairApprove, DevicePairReject, DevicePairRemove, DeviceTokenRotate, DeviceTokenRevoke);
@@ -93,7 +94,7 @@ public static class GatewayMethods
     /// </summary>
     public static readonly FrozenSet<string> InternalIdentityMethods = new[]
     {
-        Health, Status, SessionsList, SessionsGet, SessionsSubscribe, SessionsPatch, SessionsReset, SessionsDelete,
+        Health, Status, SessionsList, SessionsGet, SessionsSubscribe, SessionsUnsubscribe, SessionsPatch, SessionsReset, SessionsDelete,
         SessionsSpawn, ChatHistory, ChatSend, ChatAbort, RunsGet, Agent, AgentWait,
     }.ToFrozenSet(StringComparer.Ordinal);
 

@@ -118,3 +118,55 @@ public sealed class AuditEntity : EntityBase
     public string Actor { get; set; } = string.Empty;
     public DateTimeOffset At { get; set; }
 }
+
+/// <summary>A stored session (PartitionKey = session key, RowKey <c>session</c>) with its child counters.</summary>
+public sealed class SessionEntity : EntityBase
+{
+    public string AgentId { get; set; } = string.Empty;
+    public string? Label { get; set; }
+    public string? Model { get; set; }
+    public string? SpawnedBy { get; set; }
+    public int Depth { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public int ActiveChildren { get; set; }
+    public int LifetimeChildren { get; set; }
+    public string? SpawnRunId { get; set; }
+    public string? OwnerDeviceId { get; set; }
+    public string? Cleanup { get; set; }
+}
+
+/// <summary>One child of a session (RowKey <c>child:{childSessionKey}</c>): the run that spawned it and how it ended.</summary>
+public sealed class SessionChildEntity : EntityBase
+{
+    public string ChildSessionKey { get; set; } = string.Empty;
+    public string RunId { get; set; } = string.Empty;
+    public string Status { get; set; } = string.Empty;
+    public string? Label { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A spawn accepted for an idempotency key (RowKey <c>spawn:{idempotencyKey}</c>).</summary>
+public sealed class SpawnReservationEntity : EntityBase
+{
+    public string RunId { get; set; } = string.Empty;
+    public string ChildSessionKey { get; set; } = string.Empty;
+}
+
+/// <summary>
+/// A pointer in the session directory (PartitionKey <c>~sessions</c>, RowKey = inverted creation time + key). It holds
+/// no copy of the session: a listing reads the session rows, so it is never stale.
+/// </summary>
+public sealed class SessionDirectoryEntity : EntityBase
+{
+    public string SessionKey { get; set; } = string.Empty;
+}
+
+/// <summary>A connected agent worker (PartitionKey <c>~workers</c>, RowKey = connection id).</summary>
+public sealed class WorkerEntity : EntityBase
+{
+    public string DeviceId { get; set; } = string.Empty;
+    public string AgentIds { get; set; } = string.Empty;
+    public DateTimeOffset ConnectedAt { get; set; }
+    public DateTimeOffset LastOfferedAt { get; set; }
+    public string ActiveRunIds { get; set; } = string.Empty;
+}

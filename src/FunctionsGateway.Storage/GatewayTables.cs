@@ -10,10 +10,12 @@ public sealed class GatewayTables(TableServiceClient service)
     public TableClient PairingRequests { get; } = service.GetTableClient(StorageNames.PairingRequestsTable);
     public TableClient Connections { get; } = service.GetTableClient(StorageNames.ConnectionsTable);
     public TableClient Audit { get; } = service.GetTableClient(StorageNames.AuditTable);
+    public TableClient Sessions { get; } = service.GetTableClient(StorageNames.SessionsTable);
+    public TableClient Runs { get; } = service.GetTableClient(StorageNames.RunsTable);
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Devices, PairingRequests, Connections, Audit })
+        foreach (var table in new[] { Devices, PairingRequests, Connections, Audit, Sessions, Runs })
         {
             await table.CreateIfNotExistsAsync(cancellationToken);
         }

@@ -1,6 +1,10 @@
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Core.Runs;
+using FunctionsGateway.Core.Sessions;
+using FunctionsGateway.Core.SubAgents;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,15 +17,44 @@ public static class StorageServiceCollectionExtensions
     /// <summary>The stores behind the core's interfaces, on the account <c>AzureWebJobsStorage</c> names.</summary>
     public static IServiceCollection AddGatewayStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(_ => StorageOptions.FromConfiguration(configuration));
-        services.TryAddSingleton(sp => new GatewayTables(sp.GetRequiredService<StorageOptions>().CreateTableServiceClient()));
-        services.TryAddSingleton(sp => new GatewayQueues(sp.GetRequiredService<StorageOptions>().CreateQueueServiceClient()));
+        services.TryAddSingleton(_ => NamingTheSetting(() => StorageOptions.FromConfiguration(configuration)));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<StorageOptions>();
+            return new GatewayTables(NamingTheSetting(options.CreateTableServiceClient));
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<StorageOptions>();
+            return new GatewayQueues(NamingTheSetting(options.CreateQueueServiceClient));
+        });
         services.TryAddSingleton<IDeviceStore, TableDeviceStore>();
         services.TryAddSingleton<IPairingRequestIndex, TablePairingRequestIndex>();
         services.TryAddSingleton<IConnectionStore, TableConnectionStore>();
         services.TryAddSingleton<IAuditStore, TableAuditStore>();
+        services.TryAddSingleton<ISessionStore, TableSessionStore>();
+        services.TryAddSingleton<IRunStore, TableRunStore>();
+        services.TryAddSingleton<ISpawnQueue, SpawnQueue>();
+        services.TryAddSingleton<IRunTimers, RunTimerQueue>();
         services.AddHostedService<StorageStartup>();
         return services;
+    }
+
+    /// <summary>
+    /// A malformed connection string or service URI fails as the setting, not as the parser's exception (whose message
+    /// may quote the value, and does not say which setting it came from).
+    /// </summary>
+    private static T NamingTheSetting<T>(Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception e) when (e is (FormatException or ArgumentException or InvalidOperationException) and not GatewayConfigurationException)
+        {
+            throw new GatewayConfigurationException(SettingNames.Storage,
+                "is malformed: expected a storage connection string (UseDevelopmentStorage=true for Azurite) or, for a managed identity, a valid AzureWebJobsStorage__accountName (or __tableServiceUri and __queueServiceUri).");
+        }
     }
 }
 

@@ -113,11 +113,6 @@ internal sealed class TableDeviceStore(GatewayTables tables) : IDeviceStore
 
     public async Task<bool> TryRemoveAsync(DeviceRowSet rows, CancellationToken cancellationToken)
     {
-        if (rows.Device is null)
-        {
-            return false;
-        }
-
         // The device row is conditional on the version the removal judged; the rest go whatever their version.
         var others = new List<DeviceRow>();
         others.AddRange(rows.Tokens);
@@ -132,8 +127,18 @@ internal sealed class TableDeviceStore(GatewayTables tables) : IDeviceStore
             others.Add(rows.Internal);
         }
 
-        var batch = new List<TableTransactionAction> { ToAction(DeviceWrite.Delete(rows.Device)) };
-        batch.AddRange(others.Take(MaxBatch - 1).Select(r => Unconditional(TableTransactionActionType.Delete, r)));
+        var batch = new List<TableTransactionAction>();
+        if (rows.Device is not null)
+        {
+            batch.Add(ToAction(DeviceWrite.Delete(rows.Device)));
+        }
+
+        batch.AddRange(others.Take(MaxBatch - batch.Count).Select(r => Unconditional(TableTransactionActionType.Delete, r)));
+        if (batch.Count == 0)
+        {
+            return true;
+        }
+
         try
         {
             await tables.Devices.SubmitTransactionAsync(batch, cancellationToken);
@@ -144,7 +149,7 @@ internal sealed class TableDeviceStore(GatewayTables tables) : IDeviceStore
         }
 
         // Only with very many live connections: the device is gone, so these rows are unreachable leftovers.
-        foreach (var row in others.Skip(MaxBatch - 1))
+        foreach (var row in others.Skip(batch.Count - (rows.Device is null ? 0 : 1)))
         {
             var entity = EntityMapping.ToEntity(row);
             await tables.Devices.DeleteIfExistsAsync(entity.PartitionKey, entity.RowKey, cancellationToken);

@@ -3,6 +3,9 @@ using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Cli.Commands;
 
+/// <summary>A connect that waited for approval: the client, or (already explained on the console) the exit code.</summary>
+internal sealed record ApprovedConnection(GatewayClient? Client, bool Waited, int ExitCode);
+
 /// <summary><c>gateway pair</c>: connect; while pairing is required, print the request and wait for approval.</summary>
 internal static class PairCommand
 {
@@ -21,8 +24,35 @@ internal static class PairCommand
         var scopes = CliSettings.ParseScopes(args, role == GatewayRoles.Operator ? [OperatorScopes.Read] : []);
         var timeout = args.GetSeconds("timeout", DefaultTimeoutSeconds);
         var poll = args.GetSeconds("poll", DefaultPollSeconds);
-        var options = settings.ToClientOptions(role, scopes);
 
+        var connected = await ConnectWhenApprovedAsync(settings.ToClientOptions(role, scopes), poll, timeout, console, cancellationToken);
+        if (connected.Client is null)
+        {
+            return connected.ExitCode;
+        }
+
+        await using var client = connected.Client;
+        await console.Out.WriteLineAsync(connected.Waited ? "approved" : "already paired");
+        await console.Out.WriteLineAsync($"device:     {client.DeviceId}");
+        await console.Out.WriteLineAsync($"role:       {client.Role}");
+        await console.Out.WriteLineAsync($"scopes:     {CliApp.Join(client.Scopes)}");
+        await console.Out.WriteLineAsync($"connection: {client.ConnectionId}");
+        if (client.ReceivedDeviceToken)
+        {
+            await console.Out.WriteLineAsync("device token saved to the identity file");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Connects; while the gateway needs an approval, prints the pending request id once (and again if it changes) and
+    /// reconnects every <paramref name="poll"/> until approved. A timeout or a rejected request is printed and returned
+    /// as its exit code, with no client.
+    /// </summary>
+    public static async Task<ApprovedConnection> ConnectWhenApprovedAsync(
+        GatewayClientOptions options, TimeSpan poll, TimeSpan timeout, CliConsole console, CancellationToken cancellationToken)
+    {
         string? shown = null;
         var progress = new InlineProgress<PairingRequiredException>(pending =>
         {
@@ -44,29 +74,19 @@ internal static class PairCommand
 
         try
         {
-            await using var client = await GatewayClient.ConnectWhenApprovedAsync(options, poll, timeout, progress, cancellationToken);
-            await console.Out.WriteLineAsync(shown is null ? "already paired" : "approved");
-            await console.Out.WriteLineAsync($"device:     {client.DeviceId}");
-            await console.Out.WriteLineAsync($"role:       {client.Role}");
-            await console.Out.WriteLineAsync($"scopes:     {CliApp.Join(client.Scopes)}");
-            await console.Out.WriteLineAsync($"connection: {client.ConnectionId}");
-            if (client.ReceivedDeviceToken)
-            {
-                await console.Out.WriteLineAsync("device token saved to the identity file");
-            }
-
-            return ExitCodes.Success;
+            var client = await GatewayClient.ConnectWhenApprovedAsync(options, poll, timeout, progress, cancellationToken);
+            return new ApprovedConnection(client, shown is not null, ExitCodes.Success);
         }
         catch (TimeoutException ex)
         {
             await console.Error.WriteLineAsync($"timed out: {ex.Message}");
-            return ExitCodes.PairingTimedOut;
+            return new ApprovedConnection(null, shown is not null, ExitCodes.PairingTimedOut);
         }
         catch (PairingNotApprovedException ex)
         {
             await console.Error.WriteLineAsync(ex.Message);
-            await console.Error.WriteLineAsync($"approve with: gateway devices approve {ex.NextRequestId}  (then run 'gateway pair' again)");
-            return ExitCodes.PairingNotApproved;
+            await console.Error.WriteLineAsync($"approve with: gateway devices approve {ex.NextRequestId}  (then run the command again)");
+            return new ApprovedConnection(null, true, ExitCodes.PairingNotApproved);
         }
     }
 

@@ -23,6 +23,7 @@ public sealed partial class AdmissionService(
     PairingDecisions decisions,
     IGatewayNotifier notifier,
     IEnumerable<IMethodHandler> handlers,
+    IEnumerable<IConnectionObserver> observers,
     IOptions<GatewayOptions> gatewayOptions,
     TimeProvider time,
     ILogger<AdmissionService> logger)
@@ -196,6 +197,13 @@ public sealed partial class AdmissionService(
                 return new(response, GatewayProtocol.PairingRequiredCloseReason);
             }
 
+            // A sub-agent's key never leaves the process; if it were presented over the network, it is still refused.
+            if (snapshot.Device!.IsInternal && context.Origin != CallOrigin.Internal)
+            {
+                return await RefuseAsync(context, admitted,
+                    GatewayResponse.Invalid("a sub-agent identity cannot connect over the network", DetailCodes.InternalIdentityBoundary), cancellationToken);
+            }
+
             // Admit the connection row before the device partition records it, so a racing revocation that
             // sees the index entry always finds a row to invalidate.
             if (!admitted)
@@ -222,8 +230,13 @@ public sealed partial class AdmissionService(
                 continue;
             }
 
-            await notifier.ConnectionAdmittedAsync(
-                new AdmittedConnection(context.ConnectionId, request.DeviceId, request.Role, request.Scopes, connection.IsInternal), cancellationToken);
+            var admittedConnection = new AdmittedConnection(context.ConnectionId, request.DeviceId, request.Role, request.Scopes, connection.IsInternal);
+            await notifier.ConnectionAdmittedAsync(admittedConnection, cancellationToken);
+            foreach (var observer in observers)
+            {
+                await observer.AdmittedAsync(admittedConnection, cancellationToken);
+            }
+
             LogAdmitted(logger, context.ConnectionId, request.DeviceId, roleName, OperatorScopes.ToStorage(request.Scopes));
             return new(GatewayResponse.Success(new HelloOk(
                 "hello-ok",

@@ -111,6 +111,11 @@ public sealed partial class GatewayDispatcher
                 return new(GatewayResponse.Invalid("already connected: a connection performs one handshake", DetailCodes.AlreadyConnected));
         }
 
+        if (row.IsInternal && call.Origin != CallOrigin.Internal)
+        {
+            return new(GatewayResponse.Invalid("a sub-agent connection is reachable only in process", DetailCodes.InternalIdentityBoundary));
+        }
+
         if (row.IsInternal && !GatewayMethods.InternalIdentityMethods.Contains(method))
         {
             return new(GatewayResponse.Invalid($"a sub-agent identity may not call {method}", DetailCodes.InternalIdentityBoundary));

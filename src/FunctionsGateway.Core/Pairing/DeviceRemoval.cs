@@ -29,6 +29,12 @@ public sealed class DeviceRemoval(
             var rows = await devices.ReadAllAsync(deviceId, cancellationToken);
             if (rows.Device is null)
             {
+                // Never paired: an internal marker or a pending request may still be there, and goes too.
+                if ((rows.Internal is not null || rows.Pending is not null) && await devices.TryRemoveAsync(rows, cancellationToken) && rows.Pending is { } orphan)
+                {
+                    await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(orphan.RequestId, cancellationToken));
+                }
+
                 return GatewayResponse.Invalid("device not found: " + deviceId, DetailCodes.DeviceNotFound);
             }
 

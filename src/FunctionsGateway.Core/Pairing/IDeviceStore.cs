@@ -59,8 +59,8 @@ public interface IDeviceStore
     Task<bool> TryCommitAsync(IReadOnlyList<DeviceWrite> writes, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deletes every row in <paramref name="rows"/>: the device row under its version, atomically with as many others as
-    /// one commit holds; the rest after. False when the device row changed meanwhile (nothing was deleted).
+    /// Deletes every row in <paramref name="rows"/>: the device row (if any) under its version, atomically with as many
+    /// others as one commit holds; the rest after. False when the device row changed meanwhile (nothing was deleted).
     /// </summary>
     Task<bool> TryRemoveAsync(DeviceRowSet rows, CancellationToken cancellationToken);
 

@@ -65,8 +65,11 @@ public sealed partial class PairingDecisions(
             return GatewayResponse.Invalid("a device cannot approve its own pairing request", DetailCodes.SelfApproval);
         }
 
+        // The approver must hold every scope it grants; a node receives runs, their tasks and owner flags, so
+        // approving one takes operator.admin.
         var requested = OperatorScopes.FromStorage(pending.RequestedScopes);
-        var missing = OperatorScopes.FirstMissing(actor.Scopes, requested);
+        var needed = pending.Role == GatewayRoles.Node ? requested | ScopeSet.Admin : requested;
+        var missing = OperatorScopes.FirstMissing(actor.Scopes, needed);
         if (missing != ScopeSet.None)
         {
             return Denials.MissingScope(missing);
@@ -80,8 +83,8 @@ public sealed partial class PairingDecisions(
 
         var device = existing ?? NewDevice(deviceId, pending.PublicKey, pending.Platform, pending.DeviceFamily, pending.ClientId, now);
         device.PublicKey = pending.PublicKey;
-        device.Platform = pending.Platform;
-        device.DeviceFamily = pending.DeviceFamily;
+        device.Platform = PairingGate.Pinned(device.Platform, pending.Platform);
+        device.DeviceFamily = PairingGate.Pinned(device.DeviceFamily, pending.DeviceFamily);
         device.Roles = PairingGate.AddRole(device.Roles, role);
 
         // Grants at most what was requested, on top of what was already approved.

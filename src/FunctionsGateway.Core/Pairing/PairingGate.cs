@@ -43,8 +43,8 @@ public static class PairingGate
                 : new GateVerdict(GateVerdictKind.RequiresApproval, PairingReasons.NotPaired);
         }
 
-        if (!string.Equals(device.Platform, request.Platform, StringComparison.Ordinal)
-            || !string.Equals(device.DeviceFamily, request.DeviceFamily, StringComparison.Ordinal))
+        // An omitted value keeps the stored one; only a different non-empty value is a change.
+        if (Changed(device.Platform, request.Platform) || Changed(device.DeviceFamily, request.DeviceFamily))
         {
             return new GateVerdict(GateVerdictKind.RequiresApproval, PairingReasons.MetadataUpgrade);
         }
@@ -59,6 +59,12 @@ public static class PairingGate
             ? GateVerdict.Pass
             : new GateVerdict(GateVerdictKind.RequiresApproval, PairingReasons.ScopeUpgrade);
     }
+
+    /// <summary>Platform and family pin a device: a different non-empty value needs approval; an omitted one does not.</summary>
+    public static bool Changed(string stored, string asked) => asked.Length > 0 && !string.Equals(stored, asked, StringComparison.Ordinal);
+
+    /// <summary>What an approval stores: the asked value, or the stored one when the request omitted it.</summary>
+    public static string Pinned(string stored, string asked) => asked.Length > 0 ? asked : stored;
 
     public static bool HasRole(string storedRoles, GatewayRole role)
     {

@@ -11,6 +11,7 @@ public sealed class CloseConnectionFunction(CloseConnectionQueueHandler handler)
     [Function(nameof(CloseConnectionFunction))]
     public Task Run(
         [QueueTrigger(StorageNames.CloseQueue, Connection = SettingNames.Storage)] string message,
+        FunctionContext context,
         CancellationToken cancellationToken)
-        => handler.HandleAsync(message, cancellationToken);
+        => handler.HandleAsync(QueueDeliveries.From(message, context), cancellationToken);
 }

@@ -44,8 +44,9 @@ public sealed class DispatcherTests
             Assert.Equal("unauthorized role: node", (await gw.CallAsync(node.ConnectionId, method)).Response.Error!.Message);
         }
 
-        // node.event passes authorization; its handler arrives with the spawn work.
-        Assert.Equal("unknown method: node.event", (await gw.CallAsync(node.ConnectionId, GatewayMethods.NodeEvent)).Response.Error!.Message);
+        // node.event passes authorization and reaches its handler, which wants a run id.
+        var nodeEvent = (await gw.CallAsync(node.ConnectionId, GatewayMethods.NodeEvent)).Response;
+        Assert.Equal("invalid params: runId is required", nodeEvent.Error!.Message);
     }
 
     [Fact]

@@ -34,14 +34,32 @@ public sealed class StorageCostTests
         var again = await gw.ConnectAsync(key, [OperatorScopes.Read], auth: new ConnectAuth { DeviceToken = paired.DeviceToken });
         Assert.True(again.Response.Ok);
 
-        var requests = gw.StorageRequests.Requests.ToList();
-        Assert.All(requests, r => Assert.True(
-            r.Path.Contains("(PartitionKey=", StringComparison.Ordinal) || r.Path.Contains("$batch", StringComparison.Ordinal)
-            || (r.Method == "POST" && r.Path.Contains("/GatewayConnections?", StringComparison.Ordinal)),
-            $"not a point operation: {r.Method} {r.Path}"));
-        Assert.DoesNotContain(requests, r => r.Path.Contains("$filter", StringComparison.Ordinal));
+        // Every request is a point operation on one row, an insert, or one batch in one partition: no query, so the
+        // cost is the same however many devices are paired. Eight requests, in the order they go out:
+        var connection = $"GatewayConnections(PartitionKey='{again.ConnectionId}',RowKey='')";
+        var device = $"GatewayDevices(PartitionKey='{key.DeviceId}',RowKey='device')";
+        var token = $"GatewayDevices(PartitionKey='{key.DeviceId}',RowKey='token:operator')";
+        string[] expected =
+        [
+            $"GET {connection}",       // connect.challenge: read the connection row (none yet, or refuse a closed/admitted one)
+            "POST GatewayConnections", // connect.challenge: insert the row holding the nonce
+            $"GET {connection}",       // connect: read the row and its nonce
+            $"PUT {connection}",       // connect: spend the nonce (replace under the row's ETag)
+            $"GET {device}",           // connect: device row   } read together (Task.WhenAll in the device store),
+            $"GET {token}",            // connect: token row    } so this pair is compared in either order
+            $"PUT {connection}",       // connect: admit the connection row (replace under its ETag)
+            "POST $batch",             // connect: one transaction in the device partition (last seen, connection index, token version check)
+        ];
+        var requests = gw.StorageRequests.Requests.Select(r => $"{r.Method} {Resource(r.Path)}").ToList();
+        Assert.True(requests.Count == 8, $"expected 8 storage requests, got {requests.Count}:\n{string.Join('\n', requests)}");
+        requests.Sort(4, 2, StringComparer.Ordinal);
+        Assert.Equal(expected, requests);
+    }
 
-        // challenge: read + insert; connect: read, consume nonce, 2 device reads, admit, one batch.
-        Assert.InRange(requests.Count, 5, 8);
+    /// <summary>"/devstoreaccount1/GatewayConnections(PartitionKey='c',RowKey='')?$format=..." is "GatewayConnections(PartitionKey='c',RowKey='')".</summary>
+    private static string Resource(string path)
+    {
+        var withoutQuery = path.Split('?')[0];
+        return withoutQuery[(withoutQuery.LastIndexOf('/') + 1)..];
     }
 }

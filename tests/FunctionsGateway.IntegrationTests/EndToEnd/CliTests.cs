@@ -7,8 +7,11 @@ namespace FunctionsGateway.IntegrationTests.EndToEnd;
 
 /// <summary>The gateway CLI against the local host: pair, approve from another "shell", then call.</summary>
 [Collection(LocalHostCollection.Name)]
-public sealed partial class CliTests(LocalHostFixture host)
+public sealed partial class CliTests(LocalHostFixture host) : IDisposable
 {
+    /// <summary>An Error/Critical line the local host logs during the test fails it unless the test declares it.</summary>
+    private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
+
     [Fact]
     public async Task Pair_waits_for_an_approval_given_with_devices_approve_then_call_works()
     {
@@ -107,4 +110,6 @@ public sealed partial class CliTests(LocalHostFixture host)
             }
         }
     }
+
+    public void Dispose() => errorLogs.AssertNoUnexpectedErrors();
 }

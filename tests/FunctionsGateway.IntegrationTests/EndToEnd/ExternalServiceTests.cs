@@ -10,11 +10,14 @@ namespace FunctionsGateway.IntegrationTests.EndToEnd;
 /// With <c>AzureSignalRConnectionString</c> naming another service, the app serves no endpoint of its own and works
 /// unchanged through that service: here a second process-alike acting as the service, upstream pointed at the app.
 /// Runs in the local-host collection: every host pumps the shared close queue, so hosts must not overlap with a test
-/// that waits for its own close.
+/// that waits for its own close. The two hosts it starts log into the fixture's capture, checked like the fixture's own.
 /// </summary>
 [Collection(LocalHostCollection.Name)]
-public sealed class ExternalServiceTests
+public sealed class ExternalServiceTests(LocalHostFixture host) : IDisposable
 {
+    /// <summary>An Error/Critical line the local host or this test's hosts log during the test fails it unless the test declares it.</summary>
+    private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
+
     [Fact]
     public async Task The_app_works_through_a_separate_signalr_service_named_by_its_connection_string()
     {
@@ -37,6 +40,8 @@ public sealed class ExternalServiceTests
         {
             ["AzureSignalRConnectionString"] = $"Endpoint=http://127.0.0.1;Port={servicePort};AccessKey={key};Version=1.0;",
         });
+        host.CaptureLogsOf(service, "service");
+        host.CaptureLogsOf(app, "app");
         await service.StartAsync();
         await app.StartAsync();
 
@@ -58,4 +63,6 @@ public sealed class ExternalServiceTests
         await app.StopAsync();
         await service.StopAsync();
     }
+
+    public void Dispose() => errorLogs.AssertNoUnexpectedErrors();
 }

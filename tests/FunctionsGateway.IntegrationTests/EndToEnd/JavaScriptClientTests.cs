@@ -6,8 +6,11 @@ namespace FunctionsGateway.IntegrationTests.EndToEnd;
 
 /// <summary>The official JavaScript SignalR client completes the pairing flow: the wire is not .NET-only.</summary>
 [Collection(LocalHostCollection.Name)]
-public sealed class JavaScriptClientTests(LocalHostFixture host)
+public sealed class JavaScriptClientTests(LocalHostFixture host) : IDisposable
 {
+    /// <summary>An Error/Critical line the local host logs during the test fails it unless the test declares it.</summary>
+    private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
+
     [Fact]
     public async Task The_javascript_signalr_client_completes_the_pairing_flow()
     {
@@ -35,4 +38,6 @@ public sealed class JavaScriptClientTests(LocalHostFixture host)
             s => Assert.Contains("\"decision\":\"approved\"", s, StringComparison.Ordinal),
             s => Assert.Contains("\"scopes\":[\"operator.read\"]", s, StringComparison.Ordinal));
     }
+
+    public void Dispose() => errorLogs.AssertNoUnexpectedErrors();
 }

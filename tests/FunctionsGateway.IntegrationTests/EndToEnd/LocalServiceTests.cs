@@ -11,9 +11,12 @@ namespace FunctionsGateway.IntegrationTests.EndToEnd;
 
 /// <summary>The local SignalR service and admin API refuse what Azure would refuse.</summary>
 [Collection(LocalHostCollection.Name)]
-public sealed class LocalServiceTests(LocalHostFixture host)
+public sealed class LocalServiceTests(LocalHostFixture host) : IDisposable
 {
     private static readonly HttpClient Http = new();
+
+    /// <summary>An Error/Critical line the local host logs during the test fails it unless the test declares it.</summary>
+    private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
 
     public static TheoryData<string> BadClientTokens => new() { "none", "forged", "wrong-audience", "expired" };
 
@@ -95,6 +98,8 @@ public sealed class LocalServiceTests(LocalHostFixture host)
         var queues = new QueueServiceClient(Azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         var poison = queues.GetQueueClient(StorageNames.CloseQueue + "-poison");
         var marker = "not json " + Guid.NewGuid().ToString("N");
+        // Expected: the pump logs the poisoning at Error (event 900) before it moves the message.
+        errorLogs.Expect("FunctionsGateway.LocalHost.QueuePump", "moved to the poison queue");
 
         await queues.GetQueueClient(StorageNames.CloseQueue).SendMessageAsync(marker);
 
@@ -109,4 +114,6 @@ public sealed class LocalServiceTests(LocalHostFixture host)
 
         Assert.True(found, "the malformed message never reached gateway-close-poison");
     }
+
+    public void Dispose() => errorLogs.AssertNoUnexpectedErrors();
 }

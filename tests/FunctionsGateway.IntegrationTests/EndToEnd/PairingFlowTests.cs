@@ -8,10 +8,13 @@ namespace FunctionsGateway.IntegrationTests.EndToEnd;
 
 /// <summary>The pairing flow through the local host with the real SignalR client, over real sockets.</summary>
 [Collection(LocalHostCollection.Name)]
-public sealed class PairingFlowTests(LocalHostFixture host)
+public sealed class PairingFlowTests(LocalHostFixture host) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private static readonly string[] Read = [OperatorScopes.Read];
+
+    /// <summary>An Error/Critical line the local host logs during the test fails it unless the test declares it.</summary>
+    private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
 
     [Theory]
     [InlineData(false)]
@@ -188,4 +191,6 @@ public sealed class PairingFlowTests(LocalHostFixture host)
         };
         return seen.Task;
     }
+
+    public void Dispose() => errorLogs.AssertNoUnexpectedErrors();
 }

@@ -13,9 +13,12 @@ namespace FunctionsGateway.IntegrationTests.EndToEnd;
 
 /// <summary>The upstream HTTP contract, and bad frames sent by a real SignalR client.</summary>
 [Collection(LocalHostCollection.Name)]
-public sealed class UpstreamWireTests(LocalHostFixture host)
+public sealed class UpstreamWireTests(LocalHostFixture host) : IDisposable
 {
     private static readonly HttpClient Http = new();
+
+    /// <summary>An Error/Critical line the local host logs during the test fails it unless the test declares it.</summary>
+    private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
 
     [Theory]
     [InlineData(null)]
@@ -159,4 +162,6 @@ public sealed class UpstreamWireTests(LocalHostFixture host)
 
         return request;
     }
+
+    public void Dispose() => errorLogs.AssertNoUnexpectedErrors();
 }

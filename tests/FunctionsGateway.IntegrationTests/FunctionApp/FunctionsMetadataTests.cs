@@ -21,7 +21,8 @@ public sealed class FunctionsMetadataTests
         var functions = LoadMetadata().ToDictionary(f => f.GetProperty("name").GetString()!);
 
         Assert.Equal(
-            ["AdminPairingApprove", "AdminPairingList", "AdminPairingReject", "CloseConnectionFunction", "NegotiateFunction", "SignalRUpstreamFunction"],
+            ["AdminPairingApprove", "AdminPairingList", "AdminPairingReject", "CloseConnectionFunction", "NegotiateFunction", "RunTimerFunction",
+                "SignalRUpstreamFunction", "SpawnSubagentFunction"],
             functions.Keys.Order(StringComparer.Ordinal));
 
         AssertHttp(functions["NegotiateFunction"], GatewayRoutes.Negotiate, "post", "Anonymous");
@@ -30,10 +31,17 @@ public sealed class FunctionsMetadataTests
         AssertHttp(functions["AdminPairingApprove"], "admin/pairing/{requestId}/approve", "post", "Function");
         AssertHttp(functions["AdminPairingReject"], "admin/pairing/{requestId}/reject", "post", "Function");
 
-        var queue = Trigger(functions["CloseConnectionFunction"]);
-        Assert.Equal("queueTrigger", queue.GetProperty("type").GetString());
-        Assert.Equal(StorageNames.CloseQueue, queue.GetProperty("queueName").GetString());
-        Assert.Equal(SettingNames.Storage, queue.GetProperty("connection").GetString());
+        foreach (var (function, queueName) in new[]
+        {
+            ("CloseConnectionFunction", StorageNames.CloseQueue), ("SpawnSubagentFunction", StorageNames.SpawnQueue), ("RunTimerFunction", StorageNames.RunsQueue),
+        })
+        {
+            var queue = Trigger(functions[function]);
+            Assert.Equal("queueTrigger", queue.GetProperty("type").GetString());
+            Assert.Equal(queueName, queue.GetProperty("queueName").GetString());
+            Assert.Equal(SettingNames.Storage, queue.GetProperty("connection").GetString());
+        }
+
         Assert.All(functions.Values, f => Assert.Equal("FunctionsGateway.dll", f.GetProperty("scriptFile").GetString()));
     }
 

@@ -26,14 +26,14 @@ public sealed class GatewayHarness : IAsyncDisposable
 
     private readonly ServiceProvider provider;
 
-    public GatewayHarness()
+    public GatewayHarness(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null)
     {
         Time = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = Azurite.ConnectionString,
             ["Gateway:SharedToken"] = SharedToken,
-        }).Build();
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
         services.AddSingleton<TimeProvider>(Time);
@@ -43,6 +43,7 @@ public sealed class GatewayHarness : IAsyncDisposable
         tableOptions.AddPolicy(StorageRequests, Azure.Core.HttpPipelinePosition.PerCall);
         services.AddSingleton(new GatewayTables(new TableServiceClient(Azurite.ConnectionString, tableOptions)));
         services.AddGatewayStorage(configuration);
+        configure?.Invoke(services);
         provider = services.BuildServiceProvider();
     }
 
@@ -59,12 +60,15 @@ public sealed class GatewayHarness : IAsyncDisposable
     public GatewayTables Tables => provider.GetRequiredService<GatewayTables>();
     public AuditLog Audit => provider.GetRequiredService<AuditLog>();
 
-    public static async Task<GatewayHarness> StartAsync()
+    /// <summary>A harness; <paramref name="configure"/> may replace services (last registration wins).</summary>
+    public static async Task<GatewayHarness> StartAsync(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null)
     {
-        var harness = new GatewayHarness();
+        var harness = new GatewayHarness(configure, settings);
         await harness.Tables.EnsureCreatedAsync();
         return harness;
     }
+
+    public T Get<T>() where T : notnull => provider.GetRequiredService<T>();
 
     public static string NewConnectionId() => "conn-" + Guid.NewGuid().ToString("N");
 
@@ -140,7 +144,16 @@ public sealed class GatewayHarness : IAsyncDisposable
 
     public static string Describe(GatewayResponse response) => JsonSerializer.Serialize(response, GatewayJson.Options);
 
-    public async ValueTask DisposeAsync() => await provider.DisposeAsync();
+    /// <summary>
+    /// Disposes the services, then fails the test if the gateway logged an Error/Critical line the test did not
+    /// declare with <c>Logs.Expect</c> (or <c>Logs.Allow</c>). With <c>await using</c> this failure replaces one the
+    /// test body threw; the lines it lists are then usually that failure's cause.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await provider.DisposeAsync();
+        Logs.AssertNoUnexpectedErrors();
+    }
 }
 
 public sealed record Attempt(string ConnectionId, DispatchResult Result, ConnectParams Params)

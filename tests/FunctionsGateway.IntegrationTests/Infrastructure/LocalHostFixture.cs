@@ -3,12 +3,17 @@ using System.Net.Sockets;
 using FunctionsGateway.Client;
 using FunctionsGateway.LocalHost;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FunctionsGateway.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The local host, in process, on a free loopback port, against Azurite: the same handlers, the same routes, its own
 /// SignalR service endpoint. Tests reach it only over real sockets with real SignalR clients.
+/// Its log lines (Warning and up, as configured) go to <see cref="Logs"/>; every test class of the collection opens a
+/// check with <see cref="CheckErrorLogs"/> when xunit creates it and asserts it in Dispose, so an Error/Critical line
+/// the test did not declare fails that test.
 /// </summary>
 public sealed class LocalHostFixture : IAsyncLifetime
 {
@@ -20,6 +25,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
     private WebApplication? app;
 
     public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>Every line the local host (and any app handed to <see cref="CaptureLogsOf"/>) logged, across all tests.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -35,8 +43,22 @@ public sealed class LocalHostFixture : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         });
+        // LocalGatewayApp.Build takes logging only as configuration; a provider added to the built app's factory also
+        // reaches the loggers created before it (LoggerFactory.AddProvider updates them) and obeys the Logging:LogLevel rules.
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);
         await app.StartAsync();
     }
+
+    /// <summary>
+    /// The check of one test: the lines logged from now until <see cref="ErrorLogCheck.AssertNoUnexpectedErrors"/>.
+    /// Tests of the collection run one at a time, so that window is this test's (a late line of the previous test's
+    /// background work is the exception).
+    /// </summary>
+    public ErrorLogCheck CheckErrorLogs() => Logs.StartCheck("by the local host during this test");
+
+    /// <summary>Sends the log lines of an app a test starts itself to <see cref="Logs"/>, categories prefixed with "<paramref name="tag"/>/".</summary>
+    public void CaptureLogsOf(WebApplication other, string tag)
+        => other.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs.Tagged(tag));
 
     public GatewayClientOptions Options(string identityPath, string[] scopes, bool messagePack = false, string role = "operator")
         => new()

@@ -101,17 +101,17 @@ public sealed class ScopeUpgradeTests
         var agent = await gw.ConnectAsync(subagent, Write, origin: CallOrigin.Internal);
         Assert.True(agent.Response.Ok);
         Assert.Equal(Write, agent.Payload.GetProperty("auth").GetProperty("scopes").EnumerateArray().Select(e => e.GetString()).ToArray());
-        var adminOnlyOnWrite = await gw.CallAsync(agent.ConnectionId, GatewayMethods.SessionsPatch);
+        var adminOnlyOnWrite = await gw.CallAsync(agent.ConnectionId, GatewayMethods.SessionsPatch, origin: CallOrigin.Internal);
         Assert.Equal("missing scope: operator.admin", adminOnlyOnWrite.Response.Error!.Message);
 
         var patch = await gw.ConnectAsync(subagent, Admin, origin: CallOrigin.Internal);
         Assert.True(patch.Response.Ok);
-        Assert.True((await gw.CallAsync(patch.ConnectionId, GatewayMethods.Status)).Response.Ok);
+        Assert.True((await gw.CallAsync(patch.ConnectionId, GatewayMethods.Status, origin: CallOrigin.Internal)).Response.Ok);
 
         // Admin on a sub-agent is for its own session's lifecycle, never the gateway's pairing or audit surface.
         foreach (var method in new[] { GatewayMethods.AuditList, GatewayMethods.DevicePairList, GatewayMethods.DevicePairApprove, GatewayMethods.DeviceTokenRevoke, "config.set" })
         {
-            var refused = await gw.CallAsync(patch.ConnectionId, method);
+            var refused = await gw.CallAsync(patch.ConnectionId, method, origin: CallOrigin.Internal);
             Assert.Equal(DetailCodes.InternalIdentityBoundary, GatewayHarness.Json(refused.Response.Error).GetProperty("details").GetProperty("code").GetString());
         }
 

@@ -10,7 +10,7 @@ public sealed class MethodAuthorizerTests
     {
         ["health"] = "always",
         ["status"] = OperatorScopes.Read, ["sessions.list"] = OperatorScopes.Read, ["sessions.get"] = OperatorScopes.Read,
-        ["sessions.subscribe"] = OperatorScopes.Read, ["chat.history"] = OperatorScopes.Read, ["runs.get"] = OperatorScopes.Read,
+        ["sessions.subscribe"] = OperatorScopes.Read, ["sessions.unsubscribe"] = OperatorScopes.Read, ["chat.history"] = OperatorScopes.Read, ["runs.get"] = OperatorScopes.Read,
         ["nodes.list"] = OperatorScopes.Read, ["config.get"] = OperatorScopes.Read,
         ["agent"] = OperatorScopes.Write, ["agent.wait"] = OperatorScopes.Write, ["chat.send"] = OperatorScopes.Write,
         ["chat.abort"] = OperatorScopes.Write, ["sessions.spawn"] = OperatorScopes.Write,

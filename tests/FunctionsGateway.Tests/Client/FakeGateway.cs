@@ -81,14 +81,66 @@ internal sealed class FakeGatewayState
     private readonly Dictionary<string, string> tokens = [];
     private readonly HashSet<string> issuePending = [];
     private readonly Dictionary<string, string> pendingRequests = [];
+    private readonly ConcurrentDictionary<string, Func<GatewayEventFrame, Task>> eventSinks = new(StringComparer.Ordinal);
+    private readonly List<NodeEventParams> nodeEvents = [];
+    private readonly List<(Func<NodeEventParams, bool> Match, TaskCompletionSource<NodeEventParams> Seen)> nodeEventWaiters = [];
+    private readonly TaskCompletionSource<string> firstAdmission = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int pairingAttempts;
+    private long seq;
 
     public ConcurrentQueue<JsonElement> Requests { get; } = new();
+
+    /// <summary>Run ids whose <c>node.event started</c> is refused with RUN_NOT_OFFERED (as when another worker has it).</summary>
+    public ConcurrentDictionary<string, bool> RefuseStart { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every <c>node.event</c> received, in order of arrival.</summary>
+    public IReadOnlyList<NodeEventParams> NodeEvents
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. nodeEvents];
+            }
+        }
+    }
+
+    /// <summary>The <c>node.event</c>s received for one run, in order.</summary>
+    public IReadOnlyList<NodeEventParams> NodeEventsOf(string runId) => [.. NodeEvents.Where(e => e.RunId == runId)];
+
+    /// <summary>Completes with the first <c>node.event</c> (already received or yet to come) that <paramref name="match"/> accepts.</summary>
+    public Task<NodeEventParams> WaitForNodeEventAsync(Func<NodeEventParams, bool> match)
+    {
+        lock (gate)
+        {
+            if (nodeEvents.FirstOrDefault(match) is { } seen)
+            {
+                return Task.FromResult(seen);
+            }
+
+            var waiter = new TaskCompletionSource<NodeEventParams>(TaskCreationOptions.RunContinuationsAsynchronously);
+            nodeEventWaiters.Add((match, waiter));
+            return waiter.Task;
+        }
+    }
+
+    /// <summary>Pushes an event frame to one connection (by the id its hello-ok named), as the gateway's REST API would.</summary>
+    public Task SendEventAsync(string connectionId, string name, object payload)
+        => eventSinks.TryGetValue(connectionId, out var sink)
+            ? sink(new GatewayEventFrame(name, payload, Interlocked.Increment(ref seq)))
+            : throw new InvalidOperationException($"no open connection {connectionId}");
+
+    internal void AttachEventSink(string connectionId, Func<GatewayEventFrame, Task> sink) => eventSinks[connectionId] = sink;
+
+    internal void DetachEventSink(string connectionId) => eventSinks.TryRemove(connectionId, out _);
 
     /// <summary>Approve a device's pending ask automatically on this pairing attempt (1-based); 0: never.</summary>
     public int ApproveOnAttempt { get; set; }
 
     public int PairingAttempts => Volatile.Read(ref pairingAttempts);
+
+    /// <summary>The connection id of the first connect answered hello-ok.</summary>
+    public Task<string> FirstAdmission => firstAdmission.Task;
 
     public IEnumerable<JsonElement> ConnectAuths => Requests
         .Where(r => GatewayException.GetString(r, "method") == GatewayMethods.Connect)
@@ -128,6 +180,8 @@ internal sealed class FakeGatewayState
                 return (Ok(new { sent = true }), null, new GatewayEventFrame("test.event", parameters, 7));
             case "test.revoke":
                 return (Ok(new { revoked = true }), "device token revoked", null);
+            case GatewayMethods.NodeEvent:
+                return (NodeEvent(parameters), null, null);
             default:
                 return (Fail(ErrorCodes.InvalidRequest, $"unknown method: {method}", new ErrorDetails(DetailCodes.UnknownMethod)), null, null);
         }
@@ -217,8 +271,27 @@ internal sealed class FakeGatewayState
             var hello = new HelloOk("hello-ok", GatewayProtocol.Version, new HelloServer("test", connectionId),
                 new HelloAuth(minted, p.Role!, scopes), new HelloFeatures(["test.echo"], GatewayEvents.All),
                 new HelloPolicy(65536, 300_000, 120_000));
+            firstAdmission.TrySetResult(connectionId);
             return (Ok(hello), null, null);
         }
+    }
+
+    private JsonElement NodeEvent(JsonElement raw)
+    {
+        var e = raw.Deserialize<NodeEventParams>(GatewayJson.Options)!;
+        lock (gate)
+        {
+            nodeEvents.Add(e);
+            foreach (var waiter in nodeEventWaiters.Where(w => w.Match(e)).ToList())
+            {
+                nodeEventWaiters.Remove(waiter);
+                waiter.Seen.TrySetResult(e);
+            }
+        }
+
+        return e.Kind == NodeEventKinds.Started && e.RunId is not null && RefuseStart.ContainsKey(e.RunId)
+            ? Fail(ErrorCodes.InvalidRequest, "run not offered to this worker", new ErrorDetails(DetailCodes.RunNotOffered))
+            : Ok(new { });
     }
 
     private static JsonElement Ok(object? payload) => JsonSerializer.SerializeToElement(GatewayResponse.Success(payload), GatewayJson.Options);
@@ -248,6 +321,42 @@ internal sealed class FakeHubHandler(FakeGatewayState state) : ConnectionHandler
 
         var binder = new ObjectBinder();
         var messagePack = protocol is MessagePackHubProtocol;
+        // Events pushed by a test and completions share the output: one writer at a time.
+        using var writeLock = new SemaphoreSlim(1, 1);
+        state.AttachEventSink(connection.ConnectionId, async frame =>
+        {
+            await writeLock.WaitAsync();
+            try
+            {
+                WriteEvent(protocol, output, frame, messagePack);
+                await output.FlushAsync();
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        });
+        try
+        {
+            await ServeAsync(connection, protocol, binder, messagePack, writeLock);
+        }
+        finally
+        {
+            state.DetachEventSink(connection.ConnectionId);
+        }
+    }
+
+    private static void WriteEvent(IHubProtocol protocol, PipeWriter output, GatewayEventFrame pushed, bool messagePack)
+    {
+        var frame = JsonSerializer.SerializeToElement(pushed, GatewayJson.Options);
+        object? argument = messagePack ? HubValueConverter.ToPlainObject(frame) : frame;
+        protocol.WriteMessage(new InvocationMessage(GatewayEvents.Target, [argument]), output);
+    }
+
+    private async Task ServeAsync(ConnectionContext connection, IHubProtocol protocol, ObjectBinder binder, bool messagePack, SemaphoreSlim writeLock)
+    {
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
         while (true)
         {
             var result = await input.ReadAsync();
@@ -269,22 +378,28 @@ internal sealed class FakeHubHandler(FakeGatewayState state) : ConnectionHandler
                     var request = HubValueConverter.ToJsonElement(invocation.Arguments[0]);
                     var (response, closeReason, pushed) = state.Handle(connection.ConnectionId, request);
                     object? result1 = messagePack ? HubValueConverter.ToPlainObject(response) : response;
-                    protocol.WriteMessage(CompletionMessage.WithResult(invocation.InvocationId!, result1), output);
-                    if (pushed is not null)
+                    await writeLock.WaitAsync();
+                    try
                     {
-                        var frame = JsonSerializer.SerializeToElement(pushed, GatewayJson.Options);
-                        object? argument = messagePack ? HubValueConverter.ToPlainObject(frame) : frame;
-                        protocol.WriteMessage(new InvocationMessage(GatewayEvents.Target, [argument]), output);
-                    }
+                        protocol.WriteMessage(CompletionMessage.WithResult(invocation.InvocationId!, result1), output);
+                        if (pushed is not null)
+                        {
+                            WriteEvent(protocol, output, pushed, messagePack);
+                        }
 
-                    if (closeReason is not null)
-                    {
-                        protocol.WriteMessage(new CloseMessage(closeReason, allowReconnect: false), output);
+                        if (closeReason is not null)
+                        {
+                            protocol.WriteMessage(new CloseMessage(closeReason, allowReconnect: false), output);
+                            await output.FlushAsync();
+                            return;
+                        }
+
                         await output.FlushAsync();
-                        return;
                     }
-
-                    await output.FlushAsync();
+                    finally
+                    {
+                        writeLock.Release();
+                    }
                 }
             }
             finally

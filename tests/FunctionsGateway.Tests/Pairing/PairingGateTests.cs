@@ -24,6 +24,7 @@ public sealed class PairingGateTests
         { "role upgrade", ScopeSet.None, GatewayRole.Node, "linux", "pk", GateVerdictKind.RequiresApproval, PairingReasons.RoleUpgrade },
         { "metadata upgrade", ScopeSet.Read, GatewayRole.Operator, "windows", "pk", GateVerdictKind.RequiresApproval, PairingReasons.MetadataUpgrade },
         { "changed key", ScopeSet.Read, GatewayRole.Operator, "linux", "other", GateVerdictKind.RequiresApproval, PairingReasons.NotPaired },
+        { "omitted platform keeps the stored one", ScopeSet.Read, GatewayRole.Operator, "", "pk", GateVerdictKind.Pass, null },
     };
 
     [Theory]
@@ -52,4 +53,12 @@ public sealed class PairingGateTests
         Assert.Equal(expected, verdict.Kind);
         Assert.Equal(PairingReasons.NotPaired, verdict.Reason);
     }
+
+    [Theory]
+    [InlineData("linux", "", false)]
+    [InlineData("linux", "linux", false)]
+    [InlineData("linux", "windows", true)]
+    [InlineData("", "linux", true)]
+    public void Only_a_different_non_empty_platform_is_a_metadata_change(string stored, string asked, bool changed)
+        => Assert.Equal(changed, PairingGate.Changed(stored, asked));
 }

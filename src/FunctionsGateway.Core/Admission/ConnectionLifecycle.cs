@@ -1,10 +1,10 @@
 using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Pairing;
 
-namespace FunctionsGateway.Hosting;
+namespace FunctionsGateway.Core.Admission;
 
-/// <summary>Forgets a connection when the service reports it gone, so its rows do not outlive it.</summary>
-public sealed class ConnectionLifecycle(IConnectionStore connections, IDeviceStore devices)
+/// <summary>Forgets a connection when the service reports it gone, so its rows (and a worker's offers) do not outlive it.</summary>
+public sealed class ConnectionLifecycle(IConnectionStore connections, IDeviceStore devices, IEnumerable<IConnectionObserver> observers)
 {
     public async Task DisconnectedAsync(string connectionId, CancellationToken cancellationToken)
     {
@@ -12,6 +12,10 @@ public sealed class ConnectionLifecycle(IConnectionStore connections, IDeviceSto
         if (row?.DeviceId is { } deviceId)
         {
             await devices.RemoveConnectionAsync(deviceId, connectionId, cancellationToken);
+            foreach (var observer in observers)
+            {
+                await observer.GoneAsync(row, cancellationToken);
+            }
         }
 
         await connections.DeleteAsync(connectionId, cancellationToken);

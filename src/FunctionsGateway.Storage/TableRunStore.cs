@@ -1,0 +1,98 @@
+using Azure;
+using Azure.Data.Tables;
+using FunctionsGateway.Core.Runs;
+
+namespace FunctionsGateway.Storage;
+
+/// <summary>
+/// One partition per run (PartitionKey = runId, RowKey <c>run</c>), each change a conditional write of that row; and
+/// the workers' partition (<c>~workers</c>, RowKey = connection id), so listing workers is one partition query.
+/// </summary>
+internal sealed class TableRunStore(GatewayTables tables) : IRunStore
+{
+    private TableClient Table => tables.Runs;
+
+    public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken)
+        => IsRunId(runId) && await Table.FindAsync<TableEntity>(runId, RunRows.Run, cancellationToken) is { } e ? EntityMapping.ToRunRecord(e) : null;
+
+    public async Task<bool> TryCreateAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        TableKeys.Require(run.RunId, nameof(run));
+        try
+        {
+            var response = await Table.AddEntityAsync(EntityMapping.ToEntity(run), cancellationToken);
+            run.Version = response.Headers.ETag?.ToString();
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.IsConflict())
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> TryReplaceAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        TableKeys.Require(run.RunId, nameof(run));
+        var entity = EntityMapping.ToEntity(run);
+        try
+        {
+            var response = await Table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            run.Version = response.Headers.ETag?.ToString() ?? run.Version;
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.IsConflict() || ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    public async Task<WorkerRecord?> GetWorkerAsync(string connectionId, CancellationToken cancellationToken)
+        => TableKeys.IsValid(connectionId) && await Table.FindAsync<WorkerEntity>(RunRows.WorkersPartition, connectionId, cancellationToken) is { } e
+            ? EntityMapping.ToRecord(e)
+            : null;
+
+    public async Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken)
+    {
+        var list = new List<WorkerRecord>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunRows.WorkersPartition}");
+        await foreach (var row in Table.QueryAsync<WorkerEntity>(filter, cancellationToken: cancellationToken))
+        {
+            list.Add(EntityMapping.ToRecord(row));
+        }
+
+        return list;
+    }
+
+    public async Task<bool> TrySaveWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken)
+    {
+        if (!TableKeys.IsValid(worker.ConnectionId))
+        {
+            throw new ArgumentException("not a usable connection id: " + worker.ConnectionId, nameof(worker));
+        }
+
+        var entity = EntityMapping.ToEntity(worker);
+        try
+        {
+            var response = worker.Version is null
+                ? await Table.AddEntityAsync(entity, cancellationToken)
+                : await Table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            worker.Version = response.Headers.ETag?.ToString() ?? worker.Version;
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.IsConflict() || ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    public async Task DeleteWorkerAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        if (TableKeys.IsValid(connectionId))
+        {
+            await Table.DeleteIfExistsAsync(RunRows.WorkersPartition, connectionId, cancellationToken);
+        }
+    }
+
+    /// <summary>A key a run can have been stored under: a worker may name any string (up to 64 characters) as a run id.</summary>
+    private static bool IsRunId(string? runId) => TableKeys.IsValid(runId) && !runId!.StartsWith('~');
+}
