@@ -46,6 +46,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<GatewayDispatcher>();
         services.AddSingleton<SessionAccess>();
         services.AddSingleton<SessionService>();
+        services.AddSingleton<ChatLog>();
         services.AddSingleton<WorkerOffers>();
         services.AddSingleton<RunService>();
         services.AddSingleton<IConnectionObserver, WorkerConnections>();

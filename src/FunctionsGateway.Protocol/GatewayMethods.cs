@@ -89,7 +89,7 @@ public static class GatewayMethods
     }
 
     /// <summary>
-    /// What an internal sub-agent identity may call at all (docs/protocol.md §5.5: its admin scope reaches only its own child
+    /// What an internal sub-agent identity may call at all (docs/protocol.md §5.4: its admin scope reaches only its own child
     /// session): never pairing, tokens, audit or configuration, whatever its scopes.
     /// </summary>
     public static readonly FrozenSet<string> InternalIdentityMethods = new[]

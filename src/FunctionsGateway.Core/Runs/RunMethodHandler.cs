@@ -6,7 +6,7 @@ using FunctionsGateway.Protocol;
 namespace FunctionsGateway.Core.Runs;
 
 /// <summary><c>agent</c>, <c>agent.wait</c>, <c>runs.get</c>, <c>chat.send</c> and <c>chat.abort</c>.</summary>
-public sealed class RunMethodHandler(RunService service, IRunStore runs, SessionAccess access, ISessionStore sessions, TimeProvider time)
+public sealed class RunMethodHandler(RunService service, IRunStore runs, SessionAccess access, ChatLog chat, TimeProvider time)
     : IMethodHandler
 {
     private static readonly TimeSpan WaitPoll = TimeSpan.FromMilliseconds(250);
@@ -35,14 +35,13 @@ public sealed class RunMethodHandler(RunService service, IRunStore runs, Session
                 return await service.AbortAsync(session.SessionKey, RequireRunId(p), "aborted by " + context.Principal.DeviceId, cancellationToken);
             case GatewayMethods.ChatSend:
                 var text = p.Message ?? throw new InvalidParamsException("message is required");
-                var start = await StartAsync(context, session, text, RunLanes.Main, p, cancellationToken);
-                if (start.Ok)
+                var (run, error) = await StartAsync(context, session, text, RunLanes.Main, p, cancellationToken);
+                if (run is not null)
                 {
-                    await sessions.AppendChatAsync(session.SessionKey,
-                        new ChatMessage(Guid.NewGuid().ToString("N"), ChatRoles.User, text, p.RunId, time.GetUtcNow().ToUnixTimeMilliseconds()), cancellationToken);
+                    await chat.AppendAsync(session.SessionKey, ChatRoles.User, text, run.RunId, cancellationToken);
                 }
 
-                return start;
+                return error ?? Started(run!);
             default:
                 var lane = p.Lane ?? RunLanes.Main;
                 if (lane is not (RunLanes.Main or RunLanes.Subagent) || (lane == RunLanes.Subagent && session.SpawnedBy is null))
@@ -50,20 +49,23 @@ public sealed class RunMethodHandler(RunService service, IRunStore runs, Session
                     throw new InvalidParamsException("lane must be main, or subagent in a spawned child session");
                 }
 
-                return await StartAsync(context, session, p.Task ?? p.Message ?? throw new InvalidParamsException("task is required"), lane, p, cancellationToken);
+                var started = await StartAsync(context, session, p.Task ?? p.Message ?? throw new InvalidParamsException("task is required"), lane, p, cancellationToken);
+                return started.Error ?? Started(started.Run!);
         }
     }
 
-    private async Task<GatewayResponse> StartAsync(MethodContext context, SessionRecord session, string task, string lane, RunParams p, CancellationToken cancellationToken)
+    private async Task<(RunRecord? Run, GatewayResponse? Error)> StartAsync(MethodContext context, SessionRecord session, string task, string lane, RunParams p, CancellationToken cancellationToken)
     {
         if (p.RunId is not null && !IsRunId(p.RunId))
         {
             throw new InvalidParamsException("runId must be 32 lowercase hex characters");
         }
 
-        var (run, error) = await service.StartAsync(new RunStart(context.Principal, session, task, lane, p.Model, p.TimeoutSeconds, p.RunId), cancellationToken);
-        return run is null ? error! : GatewayResponse.Success(new { runId = run.RunId, sessionKey = run.SessionKey, status = run.Status, senderIsOwner = run.SenderIsOwner });
+        return await service.StartAsync(new RunStart(context.Principal, session, task, lane, p.Model, p.TimeoutSeconds, p.RunId), cancellationToken);
     }
+
+    private static GatewayResponse Started(RunRecord run)
+        => GatewayResponse.Success(new { runId = run.RunId, sessionKey = run.SessionKey, status = run.Status, senderIsOwner = run.SenderIsOwner });
 
     /// <summary><c>runs.get</c> now, or <c>agent.wait</c> until the run has ended or the wait is over.</summary>
     private async Task<GatewayResponse> ReadAsync(MethodContext context, RunParams p, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ public sealed record RunStart(GatewayPrincipal Caller, SessionRecord Session, st
 /// </summary>
 public sealed partial class RunService(
     IRunStore runs,
-    ISessionStore sessions,
+    ChatLog chat,
     WorkerOffers offers,
     IGatewayNotifier notifier,
     IRunTimers timers,
@@ -252,7 +252,9 @@ public sealed partial class RunService(
 
             LogEnded(logger, run.RunId, run.SessionKey, status, run.Error);
             await PublishStatusAsync(run, cancellationToken);
-            await sessions.AppendChatAsync(run.SessionKey, ChatEntry(run), cancellationToken);
+            await (run.Status == RunStatuses.Completed
+                ? chat.AppendAsync(run.SessionKey, ChatRoles.Assistant, run.Output ?? string.Empty, run.RunId, cancellationToken)
+                : chat.AppendAsync(run.SessionKey, ChatRoles.System, $"run {run.Status}: {run.Error}", run.RunId, cancellationToken));
             if (wasRunningOn is not null)
             {
                 if (!workerReported)
@@ -274,10 +276,6 @@ public sealed partial class RunService(
 
         throw new InvalidOperationException($"run {runId} kept changing while ending it; the timer or caller retries");
     }
-
-    private ChatMessage ChatEntry(RunRecord run) => run.Status == RunStatuses.Completed
-        ? new ChatMessage(Guid.NewGuid().ToString("N"), ChatRoles.Assistant, run.Output ?? string.Empty, run.RunId, time.GetUtcNow().ToUnixTimeMilliseconds())
-        : new ChatMessage(Guid.NewGuid().ToString("N"), ChatRoles.System, $"run {run.Status}: {run.Error}", run.RunId, time.GetUtcNow().ToUnixTimeMilliseconds());
 
     private Task PublishStatusAsync(RunRecord run, CancellationToken cancellationToken)
         => notifier.PublishAsync(EventAudience.Session(run.SessionKey), GatewayEvents.RunStatus,

@@ -18,10 +18,10 @@ public sealed partial class SubAgentCompletion(
     GatewayDispatcher dispatcher,
     IRunStore runs,
     ISessionStore sessions,
+    ChatLog chat,
     IConnectionStore connections,
     DeviceRemoval removal,
     IGatewayNotifier notifier,
-    TimeProvider time,
     ILogger<SubAgentCompletion> logger)
 {
     public const string EndedCloseReason = "sub-agent run ended";
@@ -74,8 +74,7 @@ public sealed partial class SubAgentCompletion(
         }
 
         var text = status == RunStatuses.Completed ? output ?? string.Empty : $"sub-agent {status}: {error}";
-        await sessions.AppendChatAsync(requester,
-            new ChatMessage(Guid.NewGuid().ToString("N"), ChatRoles.Subagent, text, runId, time.GetUtcNow().ToUnixTimeMilliseconds()), cancellationToken);
+        await chat.AppendAsync(requester, ChatRoles.Subagent, text, runId, cancellationToken);
         await notifier.PublishAsync(EventAudience.Session(requester), GatewayEvents.SubagentCompleted,
             new SubagentCompletedEvent(requester, child, runId, status, output, error), cancellationToken);
         LogAnnounced(logger, runId, requester, status);

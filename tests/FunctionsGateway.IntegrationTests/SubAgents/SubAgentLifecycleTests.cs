@@ -32,6 +32,7 @@ public sealed class SubAgentLifecycleTests
         Assert.Equal((spawn.ChildSessionKey, spawn.RunId, RunStatuses.Completed, "echo: hello"), (announced.ChildSessionKey, announced.RunId, announced.Status, announced.Output));
         var history = await rig.Sessions.ListChatAsync(requester, 10, default);
         Assert.Contains(history, m => m.Role == ChatRoles.Subagent && m.Text == "echo: hello" && m.RunId == spawn.RunId);
+        Assert.Contains(rig.EventsTo<ChatEvent>(requester, GatewayEvents.Chat), c => c.Message.Role == ChatRoles.Subagent && c.Message.RunId == spawn.RunId);
 
         Assert.Null(await rig.Sessions.GetAsync(spawn.ChildSessionKey, default));
         Assert.Null(await rig.Gateway.Devices.GetDeviceAsync(identity, default));
