@@ -3,7 +3,7 @@ using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Hosting;
 
-/// <summary><c>POST /api/negotiate</c>: exactly <c>{url, accessToken}</c>; the device proves who it is in the handshake.</summary>
+/// <summary><c>POST /api/negotiate</c>: exactly <c>{url, accessToken}</c>; the device proves who it is at admission (connect).</summary>
 public sealed class NegotiateEndpoint(NegotiateResponseFactory factory)
 {
     public HttpReply Handle()

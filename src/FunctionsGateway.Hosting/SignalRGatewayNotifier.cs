@@ -31,7 +31,7 @@ public sealed partial class SignalRGatewayNotifier(ISignalRServiceClient service
         catch (Exception ex) when (ex is SignalRServiceException or HttpRequestException)
         {
             // The admission is committed (and may have minted a token the client must receive): missing events
-            // are the lesser harm, so the handshake still answers hello-ok.
+            // are the lesser harm, so admission still answers hello-ok.
             LogGroupJoinFailed(logger, ex, connection.ConnectionId);
         }
     }

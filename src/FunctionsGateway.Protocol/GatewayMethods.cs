@@ -7,7 +7,7 @@ public enum MethodAccess : byte
     /// <summary>Not in the table: default deny (operator.admin), answered "unknown method" once authorized.</summary>
     Unclassified = 0,
     Always,
-    Handshake,
+    Admission,
     Scoped,
     NodeOnly,
 }
@@ -66,8 +66,8 @@ public static class GatewayMethods
         var rules = new Dictionary<string, MethodRule>(StringComparer.Ordinal)
         {
             [Health] = new(MethodAccess.Always, ScopeSet.None),
-            [ConnectChallenge] = new(MethodAccess.Handshake, ScopeSet.None),
-            [Connect] = new(MethodAccess.Handshake, ScopeSet.None),
+            [ConnectChallenge] = new(MethodAccess.Admission, ScopeSet.None),
+            [Connect] = new(MethodAccess.Admission, ScopeSet.None),
             [NodeEvent] = new(MethodAccess.NodeOnly, ScopeSet.None),
             [NodeInvokeResult] = new(MethodAccess.NodeOnly, ScopeSet.None),
         };

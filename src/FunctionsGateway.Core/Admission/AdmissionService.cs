@@ -47,7 +47,7 @@ public sealed partial class AdmissionService(
         var now = time.GetUtcNow();
         if (!await connections.TryIssueChallengeAsync(existing, context.ConnectionId, nonce, now + options.ChallengeLifetime, cancellationToken))
         {
-            return GatewayResponse.Invalid("concurrent handshake on this connection", DetailCodes.ConcurrentUpdate);
+            return GatewayResponse.Invalid("concurrent admission on this connection", DetailCodes.ConcurrentUpdate);
         }
 
         return GatewayResponse.Success(new ChallengePayload(nonce, now.ToUnixTimeMilliseconds(), GatewayProtocol.Version));
@@ -218,7 +218,7 @@ public sealed partial class AdmissionService(
                 connection.State = ConnectionState.Admitted;
                 if (!await connections.TryReplaceAsync(connection, cancellationToken))
                 {
-                    return new(GatewayResponse.Invalid("concurrent handshake on this connection", DetailCodes.ConcurrentUpdate));
+                    return new(GatewayResponse.Invalid("concurrent admission on this connection", DetailCodes.ConcurrentUpdate));
                 }
 
                 admitted = true;
@@ -248,7 +248,7 @@ public sealed partial class AdmissionService(
         }
 
         return await RefuseAsync(context, admitted,
-            GatewayResponse.Failure(ErrorCodes.Unavailable, "device record kept changing during the handshake; retry", new ErrorDetails(DetailCodes.ConcurrentUpdate)),
+            GatewayResponse.Failure(ErrorCodes.Unavailable, "device record kept changing during admission; retry", new ErrorDetails(DetailCodes.ConcurrentUpdate)),
             cancellationToken);
     }
 

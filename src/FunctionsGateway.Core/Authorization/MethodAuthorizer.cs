@@ -7,7 +7,7 @@ public enum AuthorizationOutcome : byte
     Allowed,
     MissingScope,
     UnauthorizedRole,
-    HandshakeOnly,
+    AdmissionOnly,
 }
 
 public readonly record struct AuthorizationDecision(AuthorizationOutcome Outcome, ScopeSet MissingScope = ScopeSet.None)
@@ -27,9 +27,9 @@ public static class MethodAuthorizer
         {
             case MethodAccess.Always:
                 return new(AuthorizationOutcome.Allowed);
-            case MethodAccess.Handshake:
-                // connect and connect.challenge are the handshake; once admitted they are refused.
-                return new(AuthorizationOutcome.HandshakeOnly);
+            case MethodAccess.Admission:
+                // connect and connect.challenge are admission; once admitted they are refused.
+                return new(AuthorizationOutcome.AdmissionOnly);
             case MethodAccess.NodeOnly:
                 return role == GatewayRole.Node
                     ? new(AuthorizationOutcome.Allowed)

@@ -75,9 +75,9 @@ public sealed partial class GatewayDispatcher
         {
             case MethodAccess.Always:
                 return new(GatewayResponse.Success(new { status = "ok", ts = time.GetUtcNow().ToUnixTimeMilliseconds() }));
-            case MethodAccess.Handshake when method == GatewayMethods.ConnectChallenge:
+            case MethodAccess.Admission when method == GatewayMethods.ConnectChallenge:
                 return new(await admission.ChallengeAsync(call, cancellationToken));
-            case MethodAccess.Handshake:
+            case MethodAccess.Admission:
                 return await admission.ConnectAsync(call, request.Params, cancellationToken);
         }
 
@@ -107,7 +107,7 @@ public sealed partial class GatewayDispatcher
             case AuthorizationOutcome.MissingScope:
                 LogDenied(logger, method, call.ConnectionId, OperatorScopes.Name(decision.MissingScope));
                 return new(Denials.MissingScope(decision.MissingScope));
-            case AuthorizationOutcome.HandshakeOnly:
+            case AuthorizationOutcome.AdmissionOnly:
                 return new(GatewayResponse.Invalid("already connected: a connection performs one handshake", DetailCodes.AlreadyConnected));
         }
 

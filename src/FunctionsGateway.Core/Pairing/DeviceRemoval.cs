@@ -19,7 +19,7 @@ public sealed class DeviceRemoval(
     private const int MaxAttempts = 5;
 
     /// <summary>
-    /// The device row is deleted under the version it was read with, so a handshake admitted meanwhile makes the
+    /// The device row is deleted under the version it was read with, so a connection admitted meanwhile makes the
     /// removal re-read and close that connection too.
     /// </summary>
     public async Task<GatewayResponse> RemoveAsync(string deviceId, PairingActor actor, CancellationToken cancellationToken)

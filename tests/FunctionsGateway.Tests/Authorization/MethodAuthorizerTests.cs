@@ -62,7 +62,7 @@ public sealed class MethodAuthorizerTests
         var expected = rule switch
         {
             "always" => AuthorizationOutcome.Allowed,
-            "handshake" => AuthorizationOutcome.HandshakeOnly,
+            "handshake" => AuthorizationOutcome.AdmissionOnly,
             "node" => role == GatewayRole.Node ? AuthorizationOutcome.Allowed : AuthorizationOutcome.UnauthorizedRole,
             _ when role == GatewayRole.Node => AuthorizationOutcome.UnauthorizedRole,
             _ => Holds(scopes, rule) ? AuthorizationOutcome.Allowed : AuthorizationOutcome.MissingScope,
