@@ -31,7 +31,17 @@ case "${1:-start}" in
     echo "azurite: did not answer within 60 s; log:" >&2; cat "$state/azurite.log" >&2 || true; exit 1
     ;;
   stop)
-    if [ -f "$state/pid" ]; then kill "$(cat "$state/pid")" 2>/dev/null || true; rm -f "$state/pid"; echo "azurite: stopped"; fi
+    # Only the Azurite this script started (by its pid), and only once it has really exited: SIGTERM, a grace
+    # period, then SIGKILL, so the ports are free when this returns.
+    if [ -f "$state/pid" ]; then
+      pid="$(cat "$state/pid")"
+      if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done; fi
+      fi
+      rm -f "$state/pid"; echo "azurite: stopped"
+    fi
     ;;
   *) echo "usage: $0 start|stop|wait" >&2; exit 2 ;;
 esac

@@ -13,9 +13,20 @@ export AzureWebJobsStorage="UseDevelopmentStorage=true"
 
 dotnet build FunctionsGateway.sln -c Release -nologo -v q >/dev/null
 host_pid=""
+# Stops the local host this script started, and waits until it has exited.
+stop_host() {
+  [ -n "$host_pid" ] || return 0
+  kill "$host_pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$host_pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$host_pid" 2>/dev/null && kill -9 "$host_pid" 2>/dev/null || true
+  wait "$host_pid" 2>/dev/null || true
+  host_pid=""
+}
 fresh() {
-  [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null || true
-  bash scripts/azurite.sh stop >/dev/null; pkill -f "node_modules/.bin/azurite" 2>/dev/null || true; sleep 1
+  stop_host
+  # A fresh in-memory Azurite per scenario: ours is stopped (by pid) and started again. One the user started is
+  # left alone, and then scenarios share it.
+  bash scripts/azurite.sh stop >/dev/null
   bash scripts/azurite.sh start >/dev/null
   dotnet src/FunctionsGateway.LocalHost/bin/Release/net10.0/FunctionsGateway.LocalHost.dll --urls "http://127.0.0.1:$port" \
     --Logging:LogLevel:Default=Warning >"$root/.azurite/load-host.log" 2>&1 &
@@ -43,7 +54,7 @@ load() {
   [ -n "$ok" ] && [ "$ok" -gt 0 ] && awk -v o="$ok" -v h="$host" -v a="$az_ticks" -v hz="$hz" \
     'BEGIN { printf "cpu per operation: gateway host %.2f ms, azurite %.2f ms\n", h*1000/hz/o, a*1000/hz/o }'
 }
-trap '[ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null; bash scripts/azurite.sh stop >/dev/null' EXIT
+trap 'stop_host; bash scripts/azurite.sh stop >/dev/null' EXIT
 
 echo "== read calls (status), 16 connections, JSON";        fresh; load calls --connections 16
 echo "== read calls (status), 16 connections, MessagePack"; fresh; load calls --connections 16 --msgpack
