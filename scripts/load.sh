@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The end-to-end load runs recorded in docs/benchmarks.md. Each scenario gets a fresh in-memory Azurite and a fresh
 # local host (Release), so earlier runs' rows do not skew the next. Bounded: every run stops by itself.
-#   bash scripts/load.sh [seconds=10] [paired=10000]
+#   bash scripts/load.sh [seconds=10] [paired=10000] [only=calls|handshakes|spawn]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-seconds="${1:-10}"; paired="${2:-10000}"; port=7171
+seconds="${1:-10}"; paired="${2:-10000}"; only="${3:-all}"; port=7171
 export Gateway__SharedToken="load-shared-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export Gateway__AdminKey="load-admin-key-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export GATEWAY_SHARED_TOKEN="$Gateway__SharedToken" GATEWAY_ADMIN_KEY="$Gateway__AdminKey"
@@ -56,7 +56,15 @@ load() {
 }
 trap 'stop_host; bash scripts/azurite.sh stop >/dev/null' EXIT
 
-echo "== read calls (status), 16 connections, JSON";        fresh; load calls --connections 16
-echo "== read calls (status), 16 connections, MessagePack"; fresh; load calls --connections 16 --msgpack
-echo "== handshakes, 8 workers, 8 paired devices";          fresh; load handshakes --connections 8
-echo "== handshakes, 8 workers, $paired paired devices";    fresh; load handshakes --connections 8 --paired "$paired"
+want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
+if want calls; then
+  echo "== read calls (status), 16 connections, JSON";        fresh; load calls --connections 16
+  echo "== read calls (status), 16 connections, MessagePack"; fresh; load calls --connections 16 --msgpack
+fi
+if want handshakes; then
+  echo "== handshakes, 8 workers, 8 paired devices";          fresh; load handshakes --connections 8
+  echo "== handshakes, 8 workers, $paired paired devices";    fresh; load handshakes --connections 8 --paired "$paired"
+fi
+if want spawn; then
+  echo "== spawn, 100 sub-agents one after another, one echo worker"; fresh; load spawn --count 100
+fi

@@ -9,7 +9,16 @@ using FunctionsGateway.Protocol;
 // The end-to-end load tool: real SignalR clients against a running gateway (scripts/start.sh), bounded in time.
 //   calls:      N connections each calling a read method in a loop     → calls/s, p50/p99 latency
 //   handshakes: N workers doing challenge + signed connect repeatedly   → handshakes/s, after seeding --paired devices
+//   spawn:      --count sub-agent spawns served by one echo worker        → spawn accepted → node.run p50/p95
 var options = LoadOptions.Parse(args);
+if (options.Mode == "spawn")
+{
+    var count = args.Contains("--count") ? int.Parse(args[Array.IndexOf(args, "--count") + 1], CultureInfo.InvariantCulture) : 100;
+    Console.WriteLine($"load: mode=spawn url={options.Url} count={count}");
+    Console.WriteLine(await SpawnLoad.RunAsync(options, count));
+    return 0;
+}
+
 Console.WriteLine($"load: mode={options.Mode} url={options.Url} connections={options.Connections} duration={options.Duration.TotalSeconds}s" +
     (options.Mode == "handshakes" ? $" paired={options.Paired}" : $" method={options.Method}"));
 

@@ -116,9 +116,10 @@ public sealed class RunMethodHandler(RunService service, IRunStore runs, Session
 
 public sealed record RunView(
     string RunId, string SessionKey, string AgentId, string Lane, string Status, string? Model, long TimeoutMs, bool SenderIsOwner,
-    string? Output, string? Error, string? WorkerDeviceId, string? RequesterSessionKey, long CreatedAtMs, long? StartedAtMs, long? EndedAtMs)
+    string? Output, string? Error, string? WorkerDeviceId, string? RequesterSessionKey, string? SubagentDeviceId, long CreatedAtMs, long? StartedAtMs,
+    long? EndedAtMs)
 {
     public static RunView From(RunRecord r) => new(r.RunId, r.SessionKey, r.AgentId, r.Lane, r.Status, r.Model, r.TimeoutMs, r.SenderIsOwner,
-        r.Output, r.Error, r.WorkerDeviceId, r.RequesterSessionKey, r.CreatedAt.ToUnixTimeMilliseconds(),
+        r.Output, r.Error, r.WorkerDeviceId, r.RequesterSessionKey, r.SubagentDeviceId, r.CreatedAt.ToUnixTimeMilliseconds(),
         r.StartedAt?.ToUnixTimeMilliseconds(), r.EndedAt?.ToUnixTimeMilliseconds());
 }
