@@ -13,9 +13,10 @@ const base = (env.GATEWAY_URL || "http://127.0.0.1:7071").replace(/\/+$/, "");
 const identityPath = env.GATEWAY_IDENTITY || join(homedir(), ".functionsgateway", "identity.json");
 const agentIds = (env.WORKER_AGENT_IDS || "").split(",").map((s) => s.trim()).filter(Boolean);
 const echoDelayMs = Number(env.ECHO_DELAY_MS || 0);
-const pollMs = Number(env.PAIRING_POLL_MS || 2000);
+const retryMs = Number(env.WORKER_RETRY_MS || 2000); // between connects: while pairing is pending, after a close
 // Signed and pinned at pairing: the same names as the .NET client, so both can share one identity file.
-const client = { id: "node-echo-worker", version: "1.0.0", platform: { darwin: "macos", win32: "windows" }[process.platform] ?? process.platform, mode: "worker" };
+const platform = { darwin: "macos", win32: "windows" }[process.platform] ?? process.platform;
+const client = { id: "node-echo-worker", version: "1.0.0", platform, mode: "worker" };
 const out = (line) => console.log(line);
 
 // The identity file is the .NET client's format (version 1): the Ed25519 seed and one device token per role.
@@ -29,16 +30,18 @@ function writeIdentity(file) {
 }
 if (!existsSync(identityPath)) {
   const jwk = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
-  writeIdentity({ version: 1, deviceId: createHash("sha256").update(Buffer.from(jwk.x, "base64url")).digest("hex"), publicKey: jwk.x, seed: jwk.d, createdAt: new Date().toISOString(), deviceTokens: {} });
+  const id = createHash("sha256").update(Buffer.from(jwk.x, "base64url")).digest("hex");
+  writeIdentity({ version: 1, deviceId: id, publicKey: jwk.x, seed: jwk.d, createdAt: new Date().toISOString(), deviceTokens: {} });
 }
 const privateKey = pkcs8(Buffer.from(readIdentity().seed, "base64url"));
 const publicKey = createPublicKey(privateKey).export({ format: "jwk" }).x; // derived, never trusted from the file
 const deviceId = createHash("sha256").update(Buffer.from(publicKey, "base64url")).digest("hex");
 const storedToken = () => readIdentity().deviceTokens?.node?.token;
-function saveToken(token) { // re-read first, so tokens other processes saved for other roles survive
-  const file = readIdentity();
-  file.deviceTokens = { ...file.deviceTokens, ...(token ? { node: { token, scopes: [], issuedAt: new Date().toISOString() } } : {}) };
-  if (!token) delete file.deviceTokens.node;
+function saveToken(token) {
+  const file = readIdentity(); // re-read, so tokens other processes saved for other roles survive
+  file.deviceTokens ??= {};
+  if (token) file.deviceTokens.node = { token, scopes: [], issuedAt: new Date().toISOString() };
+  else delete file.deviceTokens.node;
   writeIdentity(file);
 }
 
@@ -93,8 +96,12 @@ async function open() {
 
 let current = null;
 let shownRequest = null;
-const stop = async () => { current?.runs.forEach((a) => a.abort("worker stopped")); await current?.connection.stop().catch(() => {}); out("stopped"); process.exit(0); };
+let serving = false;
+let stopping = false;
+const exit = () => { out("stopped"); process.exit(0); };
+// While serving, closing the connection ends the loop below cleanly; otherwise there is nothing to wind down.
 process.on("SIGTERM", stop).on("SIGINT", stop);
+function stop() { stopping = true; if (serving) current.connection.stop().catch(exit); else exit(); }
 
 for (;;) {
   try {
@@ -102,7 +109,8 @@ for (;;) {
     const challenge = await current.call("connect.challenge");
     if (!challenge.ok) throw new Error(`connect.challenge: ${challenge.error.message}`);
     const token = storedToken();
-    const answer = await current.call("connect", connectParams(challenge.payload.nonce, token ? { deviceToken: token } : { token: env.GATEWAY_SHARED_TOKEN || "" }));
+    const auth = token ? { deviceToken: token } : { token: env.GATEWAY_SHARED_TOKEN || "" };
+    const answer = await current.call("connect", connectParams(challenge.payload.nonce, auth));
     const code = answer.error?.details?.code;
     if (answer.error?.code === "NOT_PAIRED") { // wait and retry: the same ask keeps the same request id
       if (answer.error.details.requestId !== shownRequest) {
@@ -119,15 +127,19 @@ for (;;) {
       process.exit(1);
     } else {
       if (answer.payload.auth.deviceToken) saveToken(answer.payload.auth.deviceToken);
-      if (agentIds.length > 0) await current.call("node.event", { kind: "ready", agentIds });
+      const ready = agentIds.length > 0 ? await current.call("node.event", { kind: "ready", agentIds }) : { ok: true };
+      if (!ready.ok) { console.error(`ready refused: ${ready.error.code}: ${ready.error.message}`); process.exit(1); }
       out(`ready ${deviceId}`);
+      serving = true;
       const reason = await current.closed;
-      current.runs.forEach((a) => a.abort("connection closed"));
-      out(`closed ${reason}`);
+      serving = false;
+      current.runs.forEach((a) => a.abort(stopping ? "worker stopped" : "connection closed"));
+      if (stopping) exit();
+      out(`closed ${reason || "(no reason given)"}`);
     }
     await current.connection.stop();
   } catch (error) {
     console.error(`connection failed: ${error.message}; retrying`);
   }
-  await delay(pollMs);
+  await delay(retryMs);
 }

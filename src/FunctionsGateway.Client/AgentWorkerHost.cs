@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FunctionsGateway.Client;
 
 /// <summary>
-/// Runs a delegate for each run the gateway offers to an agent worker (a <c>node</c> connection, docs/protocol.md §5.3):
+/// Runs a delegate for each run the gateway offers to an agent worker (a <c>node</c> connection, docs/protocol.md §5.2):
 /// claims it with <c>node.event started</c> (a refused claim drops it unrun), runs the delegate, and reports
 /// <c>completed</c> with its output or <c>failed</c> with its exception's message. <c>node.run.cancel</c> cancels the
 /// delegate and nothing more is reported; the run's <c>timeoutMs</c> cancels it and reports
@@ -22,6 +22,7 @@ namespace FunctionsGateway.Client;
 public sealed class AgentWorkerHost : IAsyncDisposable
 {
     private readonly Lock gate = new();
+    private readonly AgentWorkerOptions options;
     private readonly List<WorkerSession> sessions = [];
     private bool disposed;
 
@@ -37,12 +38,13 @@ public sealed class AgentWorkerHost : IAsyncDisposable
         TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        Options = (options ?? new AgentWorkerOptions()).Clone();
-        Options.Validate();
+        this.options = (options ?? new AgentWorkerOptions()).Clone();
+        this.options.Validate();
+        AgentIds = this.options.AgentIds.ToHashSet(StringComparer.Ordinal);
         Handler = handler;
         Logger = logger ?? (ILogger)NullLogger.Instance;
         Time = timeProvider ?? TimeProvider.System;
-        Slots = new SemaphoreSlim(Options.MaxConcurrentRuns, Options.MaxConcurrentRuns);
+        Slots = new SemaphoreSlim(this.options.MaxConcurrentRuns, this.options.MaxConcurrentRuns);
     }
 
     /// <summary>
@@ -51,11 +53,14 @@ public sealed class AgentWorkerHost : IAsyncDisposable
     /// </summary>
     public event Action<AgentRunUpdate>? RunUpdated;
 
-    /// <summary>The options in effect (a copy of those given).</summary>
-    public AgentWorkerOptions Options { get; }
+    /// <summary>The options in effect (a copy: changing it changes nothing).</summary>
+    public AgentWorkerOptions Options => options.Clone();
 
     /// <summary>Runs holding a slot now: being claimed, running, or ended but with a delegate that has not yet returned.</summary>
-    public int ActiveRuns => Options.MaxConcurrentRuns - Slots.CurrentCount;
+    public int ActiveRuns => options.MaxConcurrentRuns - Slots.CurrentCount;
+
+    /// <summary>The agent ids served; empty: all.</summary>
+    internal IReadOnlySet<string> AgentIds { get; }
 
     internal Func<AgentRun, CancellationToken, Task<string>> Handler { get; }
 
@@ -100,11 +105,11 @@ public sealed class AgentWorkerHost : IAsyncDisposable
         }
 
         next.Start();
-        if (Options.AgentIds.Count > 0)
+        if (options.AgentIds.Count > 0)
         {
             try
             {
-                await client.InvokeAsync(GatewayMethods.NodeEvent, new NodeEventParams { Kind = NodeEventKinds.Ready, AgentIds = [.. Options.AgentIds] }, cancellationToken);
+                await client.InvokeAsync(GatewayMethods.NodeEvent, new NodeEventParams { Kind = NodeEventKinds.Ready, AgentIds = [.. options.AgentIds] }, cancellationToken);
             }
             catch
             {
@@ -113,7 +118,7 @@ public sealed class AgentWorkerHost : IAsyncDisposable
             }
         }
 
-        AgentWorkerLog.Serving(Logger, client.ConnectionId, Options.AgentIds.Count == 0 ? "all" : string.Join(',', Options.AgentIds), Options.MaxConcurrentRuns);
+        AgentWorkerLog.Serving(Logger, client.ConnectionId, options.AgentIds.Count == 0 ? "all" : string.Join(',', options.AgentIds), options.MaxConcurrentRuns);
     }
 
     /// <summary>

@@ -21,7 +21,10 @@ internal static partial class AgentWorkerLog
     public static partial void Completed(ILogger logger, string runId);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "run {RunId} failed: {Error}")]
-    public static partial void Failed(ILogger logger, Exception? exception, string runId, string error);
+    public static partial void Failed(ILogger logger, Exception exception, string runId, string error);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "run {RunId} ended by the worker, reported failed: {Reason}")]
+    public static partial void EndedByHost(ILogger logger, string runId, string reason);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "run {RunId} cancelled: {Reason}")]
     public static partial void Cancelled(ILogger logger, string runId, string reason);
@@ -38,7 +41,7 @@ internal static partial class AgentWorkerLog
     [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "ignored a second offer of run {RunId}")]
     public static partial void Duplicate(ILogger logger, string runId);
 
-    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "connection {ConnectionId} closed ({Reason}): its runs were cancelled")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "connection {ConnectionId} closed ({Reason}): its runs were cancelled")]
     public static partial void ConnectionClosed(ILogger logger, string connectionId, string reason);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "run {RunId}: unexpected failure in the worker host")]

@@ -109,10 +109,21 @@ internal static class WorkerCommand
             backoff = FirstBackoff;
             await using (client)
             {
-                var agents = host.Options.AgentIds.Count == 0 ? "all" : string.Join(',', host.Options.AgentIds);
-                await console.Out.WriteLineAsync(
-                    $"worker ready: device {client.DeviceId}, connection {client.ConnectionId}, agents {agents}, concurrency {host.Options.MaxConcurrentRuns}");
-                var reason = await host.ServeAsync(client, cancellationToken);
+                // AgentWorkerHost.ServeAsync, with the ready line printed once the host really serves.
+                await host.StartAsync(client, cancellationToken);
+                string? reason;
+                try
+                {
+                    var agents = host.Options.AgentIds.Count == 0 ? "all" : string.Join(',', host.Options.AgentIds);
+                    await console.Out.WriteLineAsync(
+                        $"worker ready: device {client.DeviceId}, connection {client.ConnectionId}, agents {agents}, concurrency {host.Options.MaxConcurrentRuns}");
+                    reason = await client.Closed.WaitAsync(cancellationToken);
+                }
+                finally
+                {
+                    await host.StopAsync(CancellationToken.None);
+                }
+
                 await console.Out.WriteLineAsync($"connection closed ({reason ?? "no reason given"}); reconnecting");
             }
         }

@@ -139,8 +139,17 @@ public sealed partial class RunService(
     public async Task<GatewayResponse> FinishedAsync(string connectionId, string runId, bool completed, string? output, string? error, CancellationToken cancellationToken)
     {
         var status = completed ? RunStatuses.Completed : RunStatuses.Failed;
-        var ended = await EndAsync(runId, status, completed ? output : null, completed ? null : error ?? "the worker reported a failure",
-            run => run.Status == RunStatuses.Running && run.WorkerConnectionId == connectionId, cancellationToken);
+        error = completed ? null : error ?? "the worker reported a failure";
+
+        // A worker that gives up at the run's timeout (its own timer can beat the gateway's) ends it as timed out.
+        if (!completed && await runs.GetAsync(runId, cancellationToken) is { } current && time.GetUtcNow() >= current.Deadline)
+        {
+            status = RunStatuses.TimedOut;
+            error = $"timed out: the run did not finish within {current.TimeoutMs / 1000} s ({error})";
+        }
+
+        var ended = await EndAsync(runId, status, completed ? output : null, error,
+            run => run.Status == RunStatuses.Running && run.WorkerConnectionId == connectionId, cancellationToken, reportedByWorker: true);
         return ended.Run is { } run && ended.Changed
             ? GatewayResponse.Success(new { runId, status = run.Status })
             : ended.Run is null ? NotFound(runId) : NotOffered(ended.Run, completed ? "completed" : "failed");
@@ -229,7 +238,7 @@ public sealed partial class RunService(
     /// for announcement.
     /// </summary>
     private async Task<(RunRecord? Run, bool Changed)> EndAsync(
-        string runId, string status, string? output, string? error, Func<RunRecord, bool> may, CancellationToken cancellationToken)
+        string runId, string status, string? output, string? error, Func<RunRecord, bool> may, CancellationToken cancellationToken, bool reportedByWorker = false)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -240,7 +249,6 @@ public sealed partial class RunService(
             }
 
             var wasRunningOn = run.WorkerConnectionId;
-            var workerReported = status is RunStatuses.Completed or RunStatuses.Failed && run.Status == RunStatuses.Running;
             run.Status = status;
             run.Output = Cut(output);
             run.Error = Cut(error);
@@ -257,7 +265,7 @@ public sealed partial class RunService(
                 : chat.AppendAsync(run.SessionKey, ChatRoles.System, $"run {run.Status}: {run.Error}", run.RunId, cancellationToken));
             if (wasRunningOn is not null)
             {
-                if (!workerReported)
+                if (!reportedByWorker)
                 {
                     await notifier.PublishAsync(EventAudience.Connection(wasRunningOn), GatewayEvents.NodeRunCancel,
                         new NodeRunCancelEvent(run.RunId, run.Error ?? status), cancellationToken);

@@ -91,6 +91,26 @@ public sealed class SubAgentLifecycleTests
     }
 
     [Fact]
+    public async Task A_worker_that_gives_up_at_the_deadline_ends_the_run_timed_out_not_failed()
+    {
+        await using var rig = await SpawnRig.StartAsync();
+        var requester = SpawnRig.NewMainSession();
+        var op = await rig.OperatorAsync(OperatorScopes.Write);
+        var worker = await rig.WorkerAsync(requester);
+        var spawn = await rig.SpawnAsync(op, new { sessionKey = requester, task = "t", runTimeoutSeconds = 30 });
+        await rig.DeliverSpawnsAsync();
+        await rig.NodeEventAsync(worker, spawn.RunId, NodeEventKinds.Started);
+
+        rig.Gateway.Time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True((await rig.NodeEventAsync(worker, spawn.RunId, NodeEventKinds.Failed, error: "timed out after 30000 ms")).Ok);
+
+        var run = await rig.Runs.GetAsync(spawn.RunId, default);
+        Assert.Equal(RunStatuses.TimedOut, run!.Status);
+        Assert.StartsWith("timed out: the run did not finish within 30 s", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(rig.Gateway.Notifier.Events, e => e.Name == GatewayEvents.NodeRunCancel);
+    }
+
+    [Fact]
     public async Task A_worker_that_disconnects_mid_run_leaves_the_run_failed_with_a_reason()
     {
         await using var rig = await SpawnRig.StartAsync();
