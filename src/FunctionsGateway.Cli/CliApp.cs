@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using FunctionsGateway.Cli.Commands;
 using FunctionsGateway.Client;
 
 namespace FunctionsGateway.Cli;

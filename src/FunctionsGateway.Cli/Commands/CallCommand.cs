@@ -2,7 +2,7 @@ using System.Text.Json;
 using FunctionsGateway.Client;
 using FunctionsGateway.Protocol;
 
-namespace FunctionsGateway.Cli.Commands;
+namespace FunctionsGateway.Cli;
 
 /// <summary><c>gateway call &lt;method&gt; [json-params]</c>: connect, call one method, print the payload.</summary>
 internal static class CallCommand

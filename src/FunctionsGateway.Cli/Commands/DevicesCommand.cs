@@ -1,7 +1,7 @@
 using System.Globalization;
 using FunctionsGateway.Client;
 
-namespace FunctionsGateway.Cli.Commands;
+namespace FunctionsGateway.Cli;
 
 /// <summary><c>gateway devices list|approve|reject</c> over the admin HTTP API.</summary>
 internal static class DevicesCommand

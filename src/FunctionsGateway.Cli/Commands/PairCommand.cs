@@ -1,7 +1,7 @@
 using FunctionsGateway.Client;
 using FunctionsGateway.Protocol;
 
-namespace FunctionsGateway.Cli.Commands;
+namespace FunctionsGateway.Cli;
 
 /// <summary>A connect that waited for approval: the client, or (already explained on the console) the exit code.</summary>
 internal sealed record ApprovedConnection(GatewayClient? Client, bool Waited, int ExitCode);

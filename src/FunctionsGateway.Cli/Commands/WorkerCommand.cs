@@ -4,7 +4,7 @@ using System.Text.Json;
 using FunctionsGateway.Client;
 using FunctionsGateway.Protocol;
 
-namespace FunctionsGateway.Cli.Commands;
+namespace FunctionsGateway.Cli;
 
 /// <summary>
 /// <c>gateway worker --echo</c>: an agent worker (role <c>node</c>) that answers each run with <c>echo: &lt;task&gt;</c>,
