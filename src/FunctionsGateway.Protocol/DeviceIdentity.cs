@@ -19,6 +19,9 @@ public static class DeviceIdentity
         return Convert.ToHexStringLower(hash);
     }
 
+    /// <summary>The shape of a device id: 64 lowercase hex characters. Anything else is refused before storage sees it.</summary>
+    public static bool IsDeviceId(string? id) => id is { Length: 64 } && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
     public static bool TryDecodePublicKey(string? base64Url, out byte[] rawPublicKey)
         => Base64Url.TryDecode(base64Url, out rawPublicKey) && rawPublicKey.Length == PublicKeyLength;
 

@@ -400,9 +400,9 @@ internal static class EntityMapping
         Version = ToVersion(e.ETag),
     };
 
-    public static WorkerEntity ToEntity(WorkerRecord r) => new()
+    public static WorkerEntity ToEntity(WorkerRecord r, string partition) => new()
     {
-        PartitionKey = RunRows.WorkersPartition,
+        PartitionKey = partition,
         RowKey = r.ConnectionId,
         DeviceId = r.DeviceId,
         AgentIds = r.AgentIds,

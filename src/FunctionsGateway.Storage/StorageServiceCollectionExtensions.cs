@@ -33,6 +33,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IConnectionStore, TableConnectionStore>();
         services.TryAddSingleton<IAuditStore, TableAuditStore>();
         services.TryAddSingleton<ISessionStore, TableSessionStore>();
+        services.AddOptions<RunOptions>(); // the worker pool; bound and validated by the core
         services.TryAddSingleton<IRunStore, TableRunStore>();
         services.TryAddSingleton<ISpawnQueue, SpawnQueue>();
         services.TryAddSingleton<IRunTimers, RunTimerQueue>();

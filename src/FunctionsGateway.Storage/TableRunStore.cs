@@ -1,15 +1,22 @@
 using Azure;
 using Azure.Data.Tables;
 using FunctionsGateway.Core.Runs;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsGateway.Storage;
 
 /// <summary>
 /// One partition per run (PartitionKey = runId, RowKey <c>run</c>), each change a conditional write of that row; and
-/// the workers' partition (<c>~workers</c>, RowKey = connection id), so listing workers is one partition query.
+/// the workers' partition (<c>~workers</c>, or <c>~workers:{pool}</c> for another pool; RowKey = connection id), so
+/// listing workers is one partition query.
 /// </summary>
-internal sealed class TableRunStore(GatewayTables tables) : IRunStore
+internal sealed class TableRunStore(GatewayTables tables, IOptions<RunOptions> options) : IRunStore
 {
+    /// <summary>The default pool keeps the plain partition name; another pool gets its own partition.</summary>
+    private readonly string workers = options.Value.WorkerPool == RunOptions.DefaultWorkerPool
+        ? RunRows.WorkersPartition
+        : RunRows.WorkersPartition + ":" + options.Value.WorkerPool;
+
     private TableClient Table => tables.Runs;
 
     public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken)
@@ -47,14 +54,14 @@ internal sealed class TableRunStore(GatewayTables tables) : IRunStore
     }
 
     public async Task<WorkerRecord?> GetWorkerAsync(string connectionId, CancellationToken cancellationToken)
-        => TableKeys.IsValid(connectionId) && await Table.FindAsync<WorkerEntity>(RunRows.WorkersPartition, connectionId, cancellationToken) is { } e
+        => TableKeys.IsValid(connectionId) && await Table.FindAsync<WorkerEntity>(workers, connectionId, cancellationToken) is { } e
             ? EntityMapping.ToRecord(e)
             : null;
 
     public async Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken)
     {
         var list = new List<WorkerRecord>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunRows.WorkersPartition}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {workers}");
         await foreach (var row in Table.QueryAsync<WorkerEntity>(filter, cancellationToken: cancellationToken))
         {
             list.Add(EntityMapping.ToRecord(row));
@@ -70,7 +77,7 @@ internal sealed class TableRunStore(GatewayTables tables) : IRunStore
             throw new ArgumentException("not a usable connection id: " + worker.ConnectionId, nameof(worker));
         }
 
-        var entity = EntityMapping.ToEntity(worker);
+        var entity = EntityMapping.ToEntity(worker, workers);
         try
         {
             var response = worker.Version is null
@@ -89,7 +96,7 @@ internal sealed class TableRunStore(GatewayTables tables) : IRunStore
     {
         if (TableKeys.IsValid(connectionId))
         {
-            await Table.DeleteIfExistsAsync(RunRows.WorkersPartition, connectionId, cancellationToken);
+            await Table.DeleteIfExistsAsync(workers, connectionId, cancellationToken);
         }
     }
 

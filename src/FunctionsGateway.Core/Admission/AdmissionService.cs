@@ -108,8 +108,10 @@ public sealed partial class AdmissionService(
         }
 
         var now = time.GetUtcNow();
-        var skew = Math.Abs(now.ToUnixTimeMilliseconds() - device.SignedAt);
-        if (skew > options.SignatureSkew.TotalMilliseconds)
+        // Compared without arithmetic on the caller's number, so no signedAt can overflow.
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var skewMs = (long)options.SignatureSkew.TotalMilliseconds;
+        if (device.SignedAt < nowMs - skewMs || device.SignedAt > nowMs + skewMs)
         {
             return new(GatewayResponse.Invalid("device signature expired", DetailCodes.SignatureExpired));
         }

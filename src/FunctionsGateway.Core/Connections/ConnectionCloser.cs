@@ -10,14 +10,19 @@ public sealed partial class ConnectionCloser(IConnectionStore connections, IGate
     /// Invalidates every connection first (a call racing the close is refused by its one point read), then closes
     /// each through the service; one failed close neither stops the others nor undoes the committed decision.
     /// </summary>
-    public async Task<int> CloseAsync(IReadOnlyList<string> connectionIds, string reason, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The <c>caller</c>'s connection (whose call made the decision) is invalidated with the rest, but the transport
+    /// closes it only after its answer (the handler sets <c>CloseAfterReason</c>), so a device revoking itself still
+    /// hears the result.
+    /// </remarks>
+    public async Task<int> CloseAsync(IReadOnlyList<string> connectionIds, string reason, CancellationToken cancellationToken, string? caller = null)
     {
         foreach (var id in connectionIds)
         {
             await connections.MarkClosedAsync(id, reason, cancellationToken);
         }
 
-        foreach (var id in connectionIds)
+        foreach (var id in connectionIds.Where(id => id != caller))
         {
             try
             {

@@ -127,7 +127,9 @@ public sealed partial class GatewayDispatcher
         }
 
         var principal = new GatewayPrincipal(call.ConnectionId, row.DeviceId, role, scopes, row.IsInternal, row.BoundSessionKey);
-        return new(await handler.HandleAsync(new MethodContext(call, principal, method, request.Params), cancellationToken));
+        var context = new MethodContext(call, principal, method, request.Params);
+        var response = await handler.HandleAsync(context, cancellationToken);
+        return new(response, context.CloseAfterReason);
     }
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "denied {Method} on {ConnectionId}: missing scope {Scope}")]

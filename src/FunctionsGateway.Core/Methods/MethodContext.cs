@@ -14,6 +14,12 @@ public sealed class InvalidParamsException(string message) : Exception(message);
 
 public sealed record MethodContext(CallContext Call, GatewayPrincipal Principal, string Method, JsonElement Params)
 {
+    /// <summary>
+    /// Set by a handler whose decision ends the caller's own connection (revoking or removing itself): the transport
+    /// closes it only after this answer has been delivered, so the caller learns what happened.
+    /// </summary>
+    public string? CloseAfterReason { get; set; }
+
     /// <summary>Binds params strictly: wrong types or a non-object answer INVALID_PARAMS, never a 500.</summary>
     public T Bind<T>() where T : new()
     {

@@ -22,7 +22,7 @@ public sealed class DeviceRemoval(
     /// The device row is deleted under the version it was read with, so a connection admitted meanwhile makes the
     /// removal re-read and close that connection too.
     /// </summary>
-    public async Task<GatewayResponse> RemoveAsync(string deviceId, PairingActor actor, CancellationToken cancellationToken)
+    public async Task<GatewayResponse> RemoveAsync(string deviceId, PairingActor actor, CancellationToken cancellationToken, string? caller = null)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -50,7 +50,7 @@ public sealed class DeviceRemoval(
 
             var scopesFrom = OperatorScopes.FromStorage(rows.Device.Scopes);
             await audit.WriteAsync(new AuditRecord(AuditActions.Removed, deviceId, actor.Name, scopesFrom, ScopeSet.None), cancellationToken);
-            var closed = await closer.CloseAsync([.. rows.Connections.Select(c => c.ConnectionId)], RemovedCloseReason, cancellationToken);
+            var closed = await closer.CloseAsync([.. rows.Connections.Select(c => c.ConnectionId)], RemovedCloseReason, cancellationToken, caller);
             if (rows.Pending is { } pending)
             {
                 await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(pending.RequestId, cancellationToken));

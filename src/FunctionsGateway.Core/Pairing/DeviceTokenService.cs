@@ -8,14 +8,16 @@ namespace FunctionsGateway.Core.Pairing;
 public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, ConnectionCloser closer, TimeProvider time)
 {
     public const string RevokedCloseReason = "device token revoked";
+    public const string RotatedCloseReason = "device token rotated";
 
     private const int MaxAttempts = 5;
 
     /// <summary>
     /// Rotates a device token. The caller's own new token is returned to it; rotating another device's token
-    /// kills the old one and the device is shown its new token at its next (shared-token) connect.
+    /// kills the old one and the device is shown its new token at its next (shared-token) connect. Like revocation,
+    /// rotation closes the device's live connections of that role (<paramref name="caller"/>'s only after its answer).
     /// </summary>
-    public async Task<GatewayResponse> RotateAsync(string deviceId, string role, PairingActor actor, CancellationToken cancellationToken)
+    public async Task<GatewayResponse> RotateAsync(string deviceId, string role, PairingActor actor, CancellationToken cancellationToken, string? caller = null)
     {
         var self = actor.DeviceId == deviceId;
         string? plain = null;
@@ -41,10 +43,12 @@ public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, Con
 
         var scopes = OperatorScopes.FromStorage(token.Scopes);
         await audit.WriteAsync(new AuditRecord(AuditActions.TokenRotated, deviceId, actor.Name, scopes, scopes, null, null, role), cancellationToken);
-        return GatewayResponse.Success(new { deviceId, role, rotated = true, deviceToken = plain, rotatedAtMs = now.ToUnixTimeMilliseconds() });
+        var live = await devices.ListConnectionsAsync(deviceId, role, cancellationToken);
+        var closed = await closer.CloseAsync([.. live.Select(c => c.ConnectionId)], RotatedCloseReason, cancellationToken, caller);
+        return GatewayResponse.Success(new { deviceId, role, rotated = true, deviceToken = plain, closedConnections = closed, rotatedAtMs = now.ToUnixTimeMilliseconds() });
     }
 
-    public async Task<GatewayResponse> RevokeAsync(string deviceId, string role, PairingActor actor, CancellationToken cancellationToken)
+    public async Task<GatewayResponse> RevokeAsync(string deviceId, string role, PairingActor actor, CancellationToken cancellationToken, string? caller = null)
     {
         var (token, now) = await UpdateAsync(deviceId, role, (token, now) =>
         {
@@ -60,7 +64,7 @@ public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, Con
         var scopes = OperatorScopes.FromStorage(token.Scopes);
         await audit.WriteAsync(new AuditRecord(AuditActions.TokenRevoked, deviceId, actor.Name, scopes, ScopeSet.None, null, null, role), cancellationToken);
         var live = await devices.ListConnectionsAsync(deviceId, role, cancellationToken);
-        var closed = await closer.CloseAsync([.. live.Select(c => c.ConnectionId)], RevokedCloseReason, cancellationToken);
+        var closed = await closer.CloseAsync([.. live.Select(c => c.ConnectionId)], RevokedCloseReason, cancellationToken, caller);
         return GatewayResponse.Success(new { deviceId, role, revoked = true, closedConnections = closed, revokedAtMs = now.ToUnixTimeMilliseconds() });
     }
 

@@ -11,7 +11,8 @@ public sealed class PairingMethodHandler(
     PairingDecisions decisions,
     DeviceDirectory directory,
     DeviceTokenService tokens,
-    DeviceRemoval removal) : IMethodHandler
+    DeviceRemoval removal,
+    IDeviceStore devices) : IMethodHandler
 {
     public IReadOnlyCollection<string> Methods { get; } =
     [
@@ -34,27 +35,63 @@ public sealed class PairingMethodHandler(
                 return await decisions.RejectAsync(RequireRequestId(context), actor, cancellationToken);
         }
 
+        var principal = context.Principal;
         var target = context.Bind<DeviceTarget>();
-        var deviceId = string.IsNullOrEmpty(target.DeviceId) ? context.Principal.DeviceId : target.DeviceId;
-
-        // Without admin, a device manages only itself.
-        if (deviceId != context.Principal.DeviceId && !context.Principal.IsAdmin)
+        var deviceId = string.IsNullOrEmpty(target.DeviceId) ? principal.DeviceId : target.DeviceId;
+        if (!DeviceIdentity.IsDeviceId(deviceId))
         {
-            return Denials.MissingScope(ScopeSet.Admin);
+            throw new InvalidParamsException("deviceId must be 64 lowercase hex characters");
         }
 
-        var role = target.Role ?? GatewayRoles.Name(context.Principal.Role);
-        if (!GatewayRoles.TryParse(role, out _))
+        var role = target.Role ?? GatewayRoles.Name(principal.Role);
+        if (!GatewayRoles.TryParse(role, out var parsedRole))
         {
             return GatewayResponse.Invalid("unauthorized role: " + role, DetailCodes.InvalidRole);
         }
 
-        return context.Method switch
+        var self = deviceId == principal.DeviceId;
+        if (!self && await MissingToManageAsync(principal, deviceId, parsedRole, cancellationToken) is { } refused)
         {
-            GatewayMethods.DevicePairRemove => await removal.RemoveAsync(deviceId, actor, cancellationToken),
-            GatewayMethods.DeviceTokenRotate => await tokens.RotateAsync(deviceId, role, actor, cancellationToken),
-            _ => await tokens.RevokeAsync(deviceId, role, actor, cancellationToken),
+            return refused;
+        }
+
+        var caller = context.Call.ConnectionId;
+        var (answer, reason) = context.Method switch
+        {
+            GatewayMethods.DevicePairRemove => (await removal.RemoveAsync(deviceId, actor, cancellationToken, caller), DeviceRemoval.RemovedCloseReason),
+            GatewayMethods.DeviceTokenRotate => (await tokens.RotateAsync(deviceId, role, actor, cancellationToken, caller), DeviceTokenService.RotatedCloseReason),
+            _ => (await tokens.RevokeAsync(deviceId, role, actor, cancellationToken, caller), DeviceTokenService.RevokedCloseReason),
         };
+
+        // The caller's own connection was among those closed: it is closed after this answer reaches it.
+        if (answer.Ok && self && (context.Method == GatewayMethods.DevicePairRemove || parsedRole == principal.Role))
+        {
+            context.CloseAfterReason = reason;
+        }
+
+        return answer;
+    }
+
+    /// <summary>
+    /// Managing another device takes operator.pairing (the method's own scope) plus every scope that device holds; a
+    /// node, which receives runs, their tasks and owner flags, takes operator.admin.
+    /// </summary>
+    private async Task<GatewayResponse?> MissingToManageAsync(GatewayPrincipal principal, string deviceId, GatewayRole role, CancellationToken cancellationToken)
+    {
+        var device = await devices.GetDeviceAsync(deviceId, cancellationToken);
+        if (device is null)
+        {
+            return GatewayResponse.Invalid("device not found: " + deviceId, DetailCodes.DeviceNotFound);
+        }
+
+        var needed = OperatorScopes.FromStorage(device.Scopes);
+        if (role == GatewayRole.Node || PairingGate.HasRole(device.Roles, GatewayRole.Node))
+        {
+            needed |= ScopeSet.Admin;
+        }
+
+        var missing = OperatorScopes.FirstMissing(principal.Scopes, needed);
+        return missing == ScopeSet.None ? null : Denials.MissingScope(missing);
     }
 
     private static string RequireRequestId(MethodContext context)

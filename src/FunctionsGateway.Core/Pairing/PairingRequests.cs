@@ -113,7 +113,8 @@ public sealed partial class PairingRequests(
     /// <summary>The live request with this exact id, or the refusal to answer (unknown, or expired and now purged).</summary>
     public async Task<(PendingRequestRecord? Pending, GatewayResponse? Error)> FindLiveAsync(string requestId, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(requestId) || requestId.Length > 64)
+        // Request ids are 32 lowercase hex; anything else is unknown before storage sees it.
+        if (requestId is not { Length: 32 } || !requestId.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
         {
             return (null, NotFound(requestId ?? string.Empty));
         }

@@ -17,6 +17,14 @@ public sealed class RunOptions
     /// <summary>The largest task, in UTF-8 bytes.</summary>
     public int MaxTaskBytes { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// The pool of workers this gateway offers runs to. Gateways that share a storage account but not their workers
+    /// (or test hosts sharing one emulator) use different pools.
+    /// </summary>
+    public string WorkerPool { get; set; } = DefaultWorkerPool;
+
+    public const string DefaultWorkerPool = "default";
+
     /// <summary>The largest output or error a worker may report, in characters; longer ones are cut.</summary>
     public int MaxOutputChars { get; set; } = 32 * 1024;
 }

@@ -13,6 +13,8 @@ public sealed class RunOptionsValidator : IValidateOptions<RunOptions>
         Check(failures, "Gateway__Runs__MaxTimeoutSeconds", options.MaxTimeoutSeconds is >= 1 and <= 7 * 24 * 3600, "must be 1..604800.");
         Check(failures, "Gateway__Runs__DefaultTimeoutSeconds", options.DefaultTimeoutSeconds >= 1 && options.DefaultTimeoutSeconds <= options.MaxTimeoutSeconds, "must be 1..Gateway__Runs__MaxTimeoutSeconds.");
         Check(failures, "Gateway__Runs__MaxTaskBytes", options.MaxTaskBytes is >= 16 and <= 1024 * 1024, "must be 16..1048576.");
+        Check(failures, "Gateway__Runs__WorkerPool", options.WorkerPool is { Length: > 0 and <= 32 } && options.WorkerPool.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'),
+            "must be 1..32 of [a-z0-9-].");
         Check(failures, "Gateway__Runs__MaxOutputChars", options.MaxOutputChars is >= 16 and <= 1024 * 1024, "must be 16..1048576.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -149,15 +149,16 @@ public sealed class SpawnEndToEndTests(LocalHostFixture host) : IDisposable
     {
         errorLogs.Expect("FunctionsGateway.LocalHost.QueuePump", "moved to the poison queue");
         var queues = new QueueServiceClient(Azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-        var sent = await queues.GetQueueClient(StorageNames.SpawnQueue).SendMessageAsync("{\"not\":\"a spawn\"}");
-        var messageId = sent.Value.MessageId;
         var poison = queues.GetQueueClient(StorageNames.SpawnQueue + GatewayQueues.PoisonSuffix);
+        await poison.ClearMessagesAsync();
+        var marker = "not a spawn " + Guid.NewGuid().ToString("N");
+        var sent = await queues.GetQueueClient(StorageNames.SpawnQueue).SendMessageAsync("{\"note\":\"" + marker + "\"}");
+        var messageId = sent.Value.MessageId;
 
         var deadline = DateTime.UtcNow + Patience;
-        while (!(await poison.PeekMessagesAsync(32)).Value.Any(m => m.MessageId != null && m.Body.ToString().Contains("a spawn", StringComparison.Ordinal)))
+        while (!(await poison.PeekMessagesAsync(32)).Value.Any(m => m.Body.ToString().Contains(marker, StringComparison.Ordinal)))
         {
             Assert.True(DateTime.UtcNow < deadline, "the malformed message never reached the poison queue");
-            await Task.Yield();
             await WaitForQueueAsync();
         }
 

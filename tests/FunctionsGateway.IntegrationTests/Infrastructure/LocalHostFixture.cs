@@ -40,6 +40,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
             ["Gateway:AdminKey"] = AdminKey,
             ["Gateway:LocalSignalRAccessKey"] = AccessKey,
             ["LocalHost:QueueRetrySeconds"] = "1",
+
+            // Workers registered by an earlier run against the same Azurite are gone; a pool of its own never offers to them.
+            ["Gateway:Runs:WorkerPool"] = "e2e" + Guid.NewGuid().ToString("N")[..12],
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         });

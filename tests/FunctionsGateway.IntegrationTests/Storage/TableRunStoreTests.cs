@@ -106,7 +106,10 @@ public sealed class TableRunStoreTests
         await Assert.ThrowsAsync<ArgumentException>(() => store.TryCreateAsync(NewRun("~workers"), default));
     }
 
-    private static async Task<IRunStore> StoreAsync() => new TableRunStore(await StorageAccount.TablesAsync());
+    /// <summary>A store on a pool of its own, so workers of other tests (which share Azurite) are never listed.</summary>
+    private static async Task<IRunStore> StoreAsync()
+        => new TableRunStore(await StorageAccount.TablesAsync(),
+            Microsoft.Extensions.Options.Options.Create(new RunOptions { WorkerPool = "t" + Guid.NewGuid().ToString("N")[..12] }));
 
     private static RunRecord NewRun(string? runId = null) => new()
     {

@@ -35,6 +35,11 @@ public sealed class SpawnRig : IAsyncDisposable
     {
         var queues = new ManualQueues();
         var calls = new RecordingCalls();
+        // A worker pool of its own: other tests' workers (which share Azurite) are never offered this rig's runs.
+        var pooled = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Gateway:Runs:WorkerPool"] = "rig" + Guid.NewGuid().ToString("N")[..12],
+        };
         var gateway = await GatewayHarness.StartAsync(services =>
         {
             services.AddSingleton<ISpawnQueue>(queues);
@@ -44,7 +49,7 @@ public sealed class SpawnRig : IAsyncDisposable
             {
                 services.AddSingleton(policy);
             }
-        }, settings);
+        }, pooled);
         return new SpawnRig(gateway, queues, calls);
     }
 
