@@ -22,7 +22,8 @@ public sealed class SpawnMethodHandler(
 {
     public const string SpawningStatus = "spawning";
 
-    private const int MaxAttempts = 8;
+    /// <summary>Each lost race means another spawn won a slot, so a loser is bounded by the slots there are to win.</summary>
+    private const int MaxAttempts = 32;
 
     public IReadOnlyCollection<string> Methods { get; } = [GatewayMethods.SessionsSpawn];
 
@@ -56,10 +57,15 @@ public sealed class SpawnMethodHandler(
             Label = p.Label,
             CreatedAt = time.GetUtcNow(),
         };
+        var current = requester;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            // Counters are read fresh on each try: the reservation is a conditional write of the requester row.
-            var current = await access.FindAsync(requester.SessionKey, cancellationToken) ?? requester;
+            // The reservation is a conditional write of the requester row: a lost race reads the counters again.
+            if (attempt > 0)
+            {
+                current = await access.FindAsync(requester.SessionKey, cancellationToken) ?? requester;
+            }
+
             if (current.ActiveChildren >= limits.MaxActiveChildren)
             {
                 return Limit("maxActiveChildren", limits.MaxActiveChildren, $"session {current.SessionKey} already has {current.ActiveChildren} running children");

@@ -27,9 +27,8 @@ public sealed class SpawnCostTests
         Assert.DoesNotContain(accept.Concat(start), r => r.Path.Contains("$filter", StringComparison.Ordinal)
             && !r.Path.Contains("~workers", StringComparison.Ordinal) && !r.Path.Contains("PartitionKey eq", StringComparison.Ordinal));
 
-        // sessions.spawn: the connection row, the requester session (read twice: access, then the fresh counters),
-        // the idempotency-free reservation batch.
-        Assert.True(accept.Count == 4, "sessions.spawn:\n" + string.Join('\n', accept.Select(r => $"{r.Method} {r.Path}")));
+        // sessions.spawn: the connection row, the requester session, the reservation batch.
+        Assert.True(accept.Count == 3, "sessions.spawn:\n" + string.Join('\n', accept.Select(r => $"{r.Method} {r.Path}")));
         Assert.True(start.Count == SpawnStartOperations, "spawn function:\n" + string.Join('\n', start.Select(r => $"{r.Method} {r.Path}")));
     }
 

@@ -50,6 +50,23 @@ public sealed class SpawnLimitTests
     }
 
     [Fact]
+    public async Task Concurrent_spawns_on_one_session_each_reserve_exactly_one_slot()
+    {
+        await using var rig = await SpawnRig.StartAsync();
+        var requester = SpawnRig.NewMainSession();
+        var op = await rig.OperatorAsync(OperatorScopes.Write);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => rig.CallAsync(op, GatewayMethods.SessionsSpawn, new { sessionKey = requester, task = "t" + i })));
+
+        Assert.Equal(10, answers.Count(a => a.Ok));
+        Assert.All(answers.Where(a => !a.Ok), a => AssertLimit(a, "maxActiveChildren"));
+        var session = await rig.Sessions.GetAsync(requester, default);
+        Assert.Equal((10, 10), (session!.ActiveChildren, session.LifetimeChildren));
+        Assert.Equal(10, (await rig.Sessions.ListChildrenAsync(requester, default)).Count);
+        Assert.Equal(10, rig.Queues.Spawns.Count);
+    }
+
+    [Fact]
     public async Task Children_over_a_session_lifetime_and_depth_are_capped()
     {
         await using var rig = await SpawnRig.StartAsync(settings: new Dictionary<string, string?>
