@@ -198,8 +198,10 @@ public static partial class ServiceJwt
     }
 
     // The OperationStatus overload reports bad characters instead of throwing (TryDecodeFromChars throws on them).
+    // A JWT segment is unpadded base64url: '=' padding (which the decoder would accept) makes another spelling of the
+    // same token, so it is refused.
     private static int DecodeSegment(ReadOnlySpan<char> segment, Span<byte> destination) =>
-        Base64Url.DecodeFromChars(segment, destination, out var consumed, out var written) == OperationStatus.Done && consumed == segment.Length
+        !segment.Contains('=') && Base64Url.DecodeFromChars(segment, destination, out var consumed, out var written) == OperationStatus.Done && consumed == segment.Length
             ? written
             : -1;
 

@@ -110,7 +110,8 @@ public static partial class ServiceJwt
             return false;
         }
 
-        if (now >= parsed.ExpiresAt + clockSkew)
+        // now is sane; exp may be the largest date there is, so the skew goes on the side that cannot overflow.
+        if (now - clockSkew >= parsed.ExpiresAt)
         {
             error = "The token has expired.";
             return false;

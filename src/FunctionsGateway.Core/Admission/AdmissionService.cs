@@ -195,7 +195,10 @@ public sealed partial class AdmissionService(
                 var details = new PairingRequiredDetails(pending.RequestId, pending.Reason, pending.Role,
                     OperatorScopes.ToNames(request.Scopes), OperatorScopes.ToNames(approved));
                 var response = GatewayResponse.Failure(ErrorCodes.NotPaired, "pairing required", new ErrorDetails(DetailCodes.PairingRequired, details));
-                await RefuseAsync(context, admitted, response, cancellationToken);
+
+                // The connection is finished for admission now, not when the deferred close arrives: no further
+                // challenge or connect on it, as this device or any other, can open more requests.
+                await connections.MarkClosedAsync(context.ConnectionId, GatewayProtocol.PairingRequiredCloseReason, cancellationToken);
                 return new(response, GatewayProtocol.PairingRequiredCloseReason);
             }
 

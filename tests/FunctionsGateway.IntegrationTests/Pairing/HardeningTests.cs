@@ -109,6 +109,22 @@ public sealed class HardeningTests
         Assert.Equal("missing scope: operator.admin", nodeRevoke.Response.Error!.Message);
     }
 
+    [Fact]
+    public async Task After_not_paired_a_connection_gets_no_further_admission_attempt_as_any_device()
+    {
+        await using var gw = await GatewayHarness.StartAsync();
+        using var first = DeviceKey.Generate();
+        using var second = DeviceKey.Generate();
+        var attempt = await gw.ConnectAsync(first, [OperatorScopes.Read]);
+        Assert.Equal(DetailCodes.PairingRequired, attempt.DetailCode);
+
+        var challenge = await gw.CallAsync(attempt.ConnectionId, GatewayMethods.ConnectChallenge);
+
+        Assert.Equal(DetailCodes.ConnectionClosed, GatewayHarness.Json(challenge.Response.Error).GetProperty("details").GetProperty("code").GetString());
+        Assert.Single(await gw.Requests.ListAsync(null, default), r => r.DeviceId == first.DeviceId);
+        Assert.Empty(await gw.Requests.ListAsync(second.DeviceId, default));
+    }
+
     [Theory]
     [InlineData(long.MinValue)]
     [InlineData(long.MaxValue)]
