@@ -76,14 +76,14 @@ internal static class ServiceEndpoints
             service.RemoveFromGroup(hub, group, connectionId);
             return Results.Ok();
         });
-        rest.MapDelete("/connections/{connectionId}", async (string hub, string connectionId, string? reason, HttpContext http, LocalSignalRService service) =>
+        rest.MapDelete("/connections/{connectionId}", async (string hub, string connectionId, string? reason, LocalSignalRService service) =>
         {
-            if (service.Find(hub, connectionId) is not { } connection)
+            // As the service does: closing a connection that is already gone (or never was) succeeds.
+            if (service.Find(hub, connectionId) is { } connection)
             {
-                return NotExisted(http, "Warning.Connection.NotExisted");
+                await connection.CloseAsync(reason);
             }
 
-            await connection.CloseAsync(reason);
             return Results.Ok();
         });
         rest.MapMethods("/connections/{connectionId}", ["HEAD"], (string hub, string connectionId, LocalSignalRService service) =>

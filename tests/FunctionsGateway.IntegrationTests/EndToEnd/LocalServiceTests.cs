@@ -74,6 +74,19 @@ public sealed class LocalServiceTests(LocalHostFixture host) : IDisposable
         Assert.Equal(rightAudience ? HttpStatusCode.Accepted : HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Closing_an_unknown_connection_through_the_rest_api_succeeds_as_the_service_does()
+    {
+        const string path = "/api/hubs/gateway/connections/nobody-here";
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(host.BaseUrl, path.TrimStart('/') + "?api-version=2022-06-01&reason=bye"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
+            ServiceJwt.Create(LocalHostFixture.AccessKey, $"http://127.0.0.1{path}?api-version=2022-06-01", TimeSpan.FromMinutes(5), null, DateTimeOffset.UtcNow));
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("not-the-admin-key-at-all")]
