@@ -67,26 +67,43 @@ internal sealed partial class QueuePump(
         try
         {
             await handler.HandleAsync(new QueueDelivery(message.MessageId, message.Body, message.DequeueCount), cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A handler's own timeout is a failure like any other; only the pump stopping is not.
+            await FailedAsync(message, ex, cancellationToken);
+            return;
+        }
+
+        try
+        {
             await queues.DeleteAsync(QueueName, message, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            if (message.DequeueCount < MaxDequeueCount)
-            {
-                LogRetry(logger, ex, QueueName, message.MessageId, message.DequeueCount);
-                return;
-            }
+            // Handled, but not deleted (its visibility ran out): it comes back and is handled again, which every
+            // handler allows; it is never counted as a failure.
+            LogPollFailed(logger, ex, QueueName);
+        }
+    }
 
-            LogPoisoned(logger, ex, QueueName, message.MessageId, message.DequeueCount);
-            try
-            {
-                await queues.MoveToPoisonAsync(QueueName, message, cancellationToken);
-            }
-            catch (Exception moveFailed) when (moveFailed is not OperationCanceledException)
-            {
-                // The message reappears and is poisoned again next time; the pump itself must keep running.
-                LogPollFailed(logger, moveFailed, QueueName);
-            }
+    private async Task FailedAsync(QueuedMessage message, Exception ex, CancellationToken cancellationToken)
+    {
+        if (message.DequeueCount < MaxDequeueCount)
+        {
+            LogRetry(logger, ex, QueueName, message.MessageId, message.DequeueCount);
+            return;
+        }
+
+        LogPoisoned(logger, ex, QueueName, message.MessageId, message.DequeueCount);
+        try
+        {
+            await queues.MoveToPoisonAsync(QueueName, message, cancellationToken);
+        }
+        catch (Exception moveFailed) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The message reappears and is poisoned again next time; the pump itself must keep running.
+            LogPollFailed(logger, moveFailed, QueueName);
         }
     }
 

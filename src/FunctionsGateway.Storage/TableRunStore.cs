@@ -20,14 +20,14 @@ internal sealed class TableRunStore(GatewayTables tables, IOptions<RunOptions> o
     private TableClient Table => tables.Runs;
 
     public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken)
-        => IsRunId(runId) && await Table.FindAsync<TableEntity>(runId, RunRows.Run, cancellationToken) is { } e ? EntityMapping.ToRunRecord(e) : null;
+        => IsRunId(runId) && await Table.FindAsync<TableEntity>(runId, RunRows.Run, cancellationToken) is { } e ? SessionRunMapping.ToRunRecord(e) : null;
 
     public async Task<bool> TryCreateAsync(RunRecord run, CancellationToken cancellationToken)
     {
         TableKeys.Require(run.RunId, nameof(run));
         try
         {
-            var response = await Table.AddEntityAsync(EntityMapping.ToEntity(run), cancellationToken);
+            var response = await Table.AddEntityAsync(SessionRunMapping.ToEntity(run), cancellationToken);
             run.Version = response.Headers.ETag?.ToString();
             return true;
         }
@@ -40,7 +40,7 @@ internal sealed class TableRunStore(GatewayTables tables, IOptions<RunOptions> o
     public async Task<bool> TryReplaceAsync(RunRecord run, CancellationToken cancellationToken)
     {
         TableKeys.Require(run.RunId, nameof(run));
-        var entity = EntityMapping.ToEntity(run);
+        var entity = SessionRunMapping.ToEntity(run);
         try
         {
             var response = await Table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
@@ -55,7 +55,7 @@ internal sealed class TableRunStore(GatewayTables tables, IOptions<RunOptions> o
 
     public async Task<WorkerRecord?> GetWorkerAsync(string connectionId, CancellationToken cancellationToken)
         => TableKeys.IsValid(connectionId) && await Table.FindAsync<WorkerEntity>(workers, connectionId, cancellationToken) is { } e
-            ? EntityMapping.ToRecord(e)
+            ? SessionRunMapping.ToRecord(e)
             : null;
 
     public async Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken)
@@ -64,7 +64,7 @@ internal sealed class TableRunStore(GatewayTables tables, IOptions<RunOptions> o
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {workers}");
         await foreach (var row in Table.QueryAsync<WorkerEntity>(filter, cancellationToken: cancellationToken))
         {
-            list.Add(EntityMapping.ToRecord(row));
+            list.Add(SessionRunMapping.ToRecord(row));
         }
 
         return list;
@@ -77,7 +77,7 @@ internal sealed class TableRunStore(GatewayTables tables, IOptions<RunOptions> o
             throw new ArgumentException("not a usable connection id: " + worker.ConnectionId, nameof(worker));
         }
 
-        var entity = EntityMapping.ToEntity(worker, workers);
+        var entity = SessionRunMapping.ToEntity(worker, workers);
         try
         {
             var response = worker.Version is null

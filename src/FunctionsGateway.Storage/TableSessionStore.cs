@@ -17,7 +17,7 @@ namespace FunctionsGateway.Storage;
 /// skips such pointers and removes them once they are older than <see cref="StalePointerAge"/> (younger ones may
 /// belong to a create in flight).
 /// </remarks>
-internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
+internal sealed partial class TableSessionStore(GatewayTables tables) : ISessionStore
 {
     /// <summary>Table Storage's limit of actions in one transaction.</summary>
     private const int MaxBatch = 100;
@@ -27,19 +27,17 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
 
     private static readonly TimeSpan StalePointerAge = TimeSpan.FromMinutes(10);
 
-    private static long lastChatTicks;
-
     private TableClient Table => tables.Sessions;
 
     public async Task<SessionRecord?> GetAsync(string sessionKey, CancellationToken cancellationToken)
         => IsSessionKey(sessionKey) && await Table.FindAsync<SessionEntity>(sessionKey, SessionRows.Session, cancellationToken) is { } e
-            ? EntityMapping.ToRecord(e)
+            ? SessionRunMapping.ToRecord(e)
             : null;
 
     public async Task<bool> TrySaveAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         TableKeys.Require(session.SessionKey, nameof(session));
-        var entity = EntityMapping.ToEntity(session);
+        var entity = SessionRunMapping.ToEntity(session);
         return await WriteSessionAsync(session, async () =>
         {
             try
@@ -64,11 +62,11 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
         var actions = new List<TableTransactionAction>
         {
             SessionAction(requester),
-            new(TableTransactionActionType.Add, EntityMapping.ToEntity(child)),
+            new(TableTransactionActionType.Add, SessionRunMapping.ToEntity(child)),
         };
         if (idempotencyKey is not null)
         {
-            var reservation = EntityMapping.ToReservationEntity(child, idempotencyKey);
+            var reservation = SessionRunMapping.ToReservationEntity(child, idempotencyKey);
             if (!TableKeys.IsValid(reservation.RowKey))
             {
                 throw new ArgumentException("not a usable idempotency key: " + idempotencyKey, nameof(idempotencyKey));
@@ -95,7 +93,7 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
         var rowKey = SessionRows.Spawn(idempotencyKey);
         return IsSessionKey(sessionKey) && TableKeys.IsValid(rowKey)
             && await Table.FindAsync<SpawnReservationEntity>(sessionKey, rowKey, cancellationToken) is { } e
-                ? EntityMapping.ToRecord(e)
+                ? SessionRunMapping.ToRecord(e)
                 : null;
     }
 
@@ -109,7 +107,7 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
 
         await foreach (var row in Table.QueryAsync<SessionChildEntity>(Range(sessionKey, SessionRows.ChildPrefix), cancellationToken: cancellationToken))
         {
-            list.Add(EntityMapping.ToRecord(row));
+            list.Add(SessionRunMapping.ToRecord(row));
         }
 
         return list;
@@ -120,14 +118,14 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
         var rowKey = SessionRows.Child(childSessionKey);
         return IsSessionKey(sessionKey) && TableKeys.IsValid(rowKey)
             && await Table.FindAsync<SessionChildEntity>(sessionKey, rowKey, cancellationToken) is { } e
-                ? EntityMapping.ToRecord(e)
+                ? SessionRunMapping.ToRecord(e)
                 : null;
     }
 
     public async Task<bool> TryUpdateChildAsync(SessionChildRecord child, SessionRecord? session, CancellationToken cancellationToken)
     {
         var partition = TableKeys.Require(child.SessionKey, nameof(child));
-        var entity = EntityMapping.ToEntity(child);
+        var entity = SessionRunMapping.ToEntity(child);
         if (session is null)
         {
             try
@@ -241,54 +239,6 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
         }
     }
 
-    public async Task AppendChatAsync(string sessionKey, ChatMessage message, CancellationToken cancellationToken)
-    {
-        TableKeys.Require(sessionKey, nameof(sessionKey));
-        await Table.AddEntityAsync(EntityMapping.ToEntity(sessionKey, SessionRows.Chat(NextChatTicks(), Guid.NewGuid()), message), cancellationToken);
-    }
-
-    /// <summary>
-    /// The first <paramref name="limit"/> rows of the chat range are the latest entries (the keys are inverted ticks), so
-    /// this reads only them, however long the history, and turns them round to oldest first.
-    /// </summary>
-    public async Task<IReadOnlyList<ChatMessage>> ListChatAsync(string sessionKey, int limit, CancellationToken cancellationToken)
-    {
-        var list = new List<ChatMessage>();
-        if (limit <= 0 || !IsSessionKey(sessionKey))
-        {
-            return list;
-        }
-
-        await foreach (var row in Table.QueryAsync<TableEntity>(Range(sessionKey, SessionRows.ChatPrefix), maxPerPage: Math.Min(limit, 1000), cancellationToken: cancellationToken))
-        {
-            list.Add(EntityMapping.ToChatMessage(row));
-            if (list.Count == limit)
-            {
-                break;
-            }
-        }
-
-        list.Reverse();
-        return list;
-    }
-
-    public async Task ClearChatAsync(string sessionKey, CancellationToken cancellationToken)
-    {
-        if (!IsSessionKey(sessionKey))
-        {
-            return;
-        }
-
-        var rowKeys = new List<string>();
-        string[] columns = [nameof(ITableEntity.RowKey)];
-        await foreach (var row in Table.QueryAsync<TableEntity>(Range(sessionKey, SessionRows.ChatPrefix), select: columns, cancellationToken: cancellationToken))
-        {
-            rowKeys.Add(row.RowKey);
-        }
-
-        await DeleteRowsAsync(sessionKey, rowKeys, cancellationToken);
-    }
-
     /// <summary>
     /// A write that may create the session (no version): its directory pointer goes first, and if the create lost to
     /// a session created at another time, the pointer is taken back.
@@ -298,7 +248,7 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
         ETag? pointer = null;
         if (session.Version is null)
         {
-            var response = await Table.UpsertEntityAsync(EntityMapping.ToDirectoryEntity(session), TableUpdateMode.Replace, cancellationToken);
+            var response = await Table.UpsertEntityAsync(SessionRunMapping.ToDirectoryEntity(session), TableUpdateMode.Replace, cancellationToken);
             pointer = response.Headers.ETag;
         }
 
@@ -373,7 +323,7 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
 
     private static TableTransactionAction SessionAction(SessionRecord session)
     {
-        var entity = EntityMapping.ToEntity(session);
+        var entity = SessionRunMapping.ToEntity(session);
         return session.Version is null
             ? new(TableTransactionActionType.Add, entity)
             : new(TableTransactionActionType.UpdateReplace, entity, entity.ETag);
@@ -398,19 +348,4 @@ internal sealed class TableSessionStore(GatewayTables tables) : ISessionStore
 
     /// <summary>A key that can name a session partition (not the directory's). Reads of any other answer nothing.</summary>
     private static bool IsSessionKey(string? key) => TableKeys.IsValid(key) && !key!.StartsWith('~');
-
-    /// <summary>Write time in ticks, strictly increasing in this process, so entries appended here keep their order.</summary>
-    private static long NextChatTicks()
-    {
-        var now = DateTime.UtcNow.Ticks;
-        while (true)
-        {
-            var last = Interlocked.Read(ref lastChatTicks);
-            var next = Math.Max(now, last + 1);
-            if (Interlocked.CompareExchange(ref lastChatTicks, next, last) == last)
-            {
-                return next;
-            }
-        }
-    }
 }

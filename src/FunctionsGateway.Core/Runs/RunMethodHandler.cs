@@ -44,9 +44,12 @@ public sealed class RunMethodHandler(RunService service, IRunStore runs, Session
                 return error ?? Started(run!);
             default:
                 var lane = p.Lane ?? RunLanes.Main;
-                if (lane is not (RunLanes.Main or RunLanes.Subagent) || (lane == RunLanes.Subagent && session.SpawnedBy is null))
+                // Only the sub-agent of a child session runs in its subagent lane: that run is the one announced to the
+                // requester and followed by the child's cleanup.
+                var own = context.Principal.IsInternal && context.Principal.BoundSessionKey == session.SessionKey;
+                if (lane is not (RunLanes.Main or RunLanes.Subagent) || (lane == RunLanes.Subagent && (session.SpawnedBy is null || !own)))
                 {
-                    throw new InvalidParamsException("lane must be main, or subagent in a spawned child session");
+                    throw new InvalidParamsException("lane must be main; subagent is the lane of a child session's own sub-agent");
                 }
 
                 var started = await StartAsync(context, session, p.Task ?? p.Message ?? throw new InvalidParamsException("task is required"), lane, p, cancellationToken);

@@ -258,6 +258,13 @@ public sealed partial class RunService(
                 continue;
             }
 
+            // First, so nothing below can keep a sub-agent's end from being announced: a later step that fails is not
+            // retried (the run has ended), but the announcement is its own queue message.
+            if (run.Lane == RunLanes.Subagent)
+            {
+                await timers.ScheduleAsync(new RunTimer(run.RunId, RunTimerKind.Finished), TimeSpan.Zero, cancellationToken);
+            }
+
             LogEnded(logger, run.RunId, run.SessionKey, status, run.Error);
             await PublishStatusAsync(run, cancellationToken);
             await (run.Status == RunStatuses.Completed
@@ -272,11 +279,6 @@ public sealed partial class RunService(
                 }
 
                 await offers.ReleaseAsync(wasRunningOn, run.RunId, cancellationToken);
-            }
-
-            if (run.Lane == RunLanes.Subagent)
-            {
-                await timers.ScheduleAsync(new RunTimer(run.RunId, RunTimerKind.Finished), TimeSpan.Zero, cancellationToken);
             }
 
             return (run, true);

@@ -11,6 +11,9 @@ public sealed class SessionService(ISessionStore sessions, TimeProvider time)
 {
     public const string DeletedStatus = "deleted";
 
+    /// <summary>A child reserved by <c>sessions.spawn</c> whose run has not been announced yet.</summary>
+    public const string SpawningStatus = "spawning";
+
     private const int MaxAttempts = 5;
     private const int MaxLabelLength = 128;
 
@@ -89,8 +92,16 @@ public sealed class SessionService(ISessionStore sessions, TimeProvider time)
                 break;
             }
 
+            // A child deleted before its run was announced frees its slot now, in the same write; the announcement that
+            // may follow finds it no longer spawning and frees nothing twice.
+            var requester = child.Status == SpawningStatus ? await sessions.GetAsync(parent, cancellationToken) : null;
+            if (requester is not null)
+            {
+                requester.ActiveChildren = Math.Max(0, requester.ActiveChildren - 1);
+            }
+
             child.Status = DeletedStatus;
-            if (await sessions.TryUpdateChildAsync(child, null, cancellationToken))
+            if (await sessions.TryUpdateChildAsync(child, requester, cancellationToken))
             {
                 break;
             }

@@ -20,7 +20,7 @@ public sealed class SpawnMethodHandler(
     IOptions<RunOptions> runOptions,
     TimeProvider time) : IMethodHandler
 {
-    public const string SpawningStatus = "spawning";
+    public const string SpawningStatus = SessionService.SpawningStatus;
 
     /// <summary>Each lost race means another spawn won a slot, so a loser is bounded by the slots there are to win.</summary>
     private const int MaxAttempts = 32;
@@ -85,8 +85,17 @@ public sealed class SpawnMethodHandler(
 
             if (await sessions.TryReserveChildAsync(current, child, p.IdempotencyKey, cancellationToken))
             {
-                var request = Request(child, p, requester, context);
-                await queue.EnqueueAsync(request, cancellationToken);
+                try
+                {
+                    await queue.EnqueueAsync(Request(child, p, requester, context), cancellationToken);
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Nothing will start this child: give the slot back before the caller hears it failed.
+                    await ReleaseAsync(child, cancellationToken);
+                    throw;
+                }
+
                 return GatewayResponse.Success(new SpawnAccepted("accepted", child.RunId, child.ChildSessionKey));
             }
 
@@ -112,6 +121,27 @@ public sealed class SpawnMethodHandler(
         }
 
         return GatewayResponse.Success(new SpawnAccepted("accepted", earlier.RunId, earlier.ChildSessionKey));
+    }
+
+    /// <summary>Best effort (the caller is already failing): the reserved child is marked failed and its slot freed.</summary>
+    private async Task ReleaseAsync(SessionChildRecord reserved, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var child = await sessions.GetChildAsync(reserved.SessionKey, reserved.ChildSessionKey, cancellationToken);
+            var session = await sessions.GetAsync(reserved.SessionKey, cancellationToken);
+            if (child is null || session is null || child.Status != SpawningStatus)
+            {
+                return;
+            }
+
+            child.Status = RunStatuses.Failed;
+            session.ActiveChildren = Math.Max(0, session.ActiveChildren - 1);
+            if (await sessions.TryUpdateChildAsync(child, session, cancellationToken))
+            {
+                return;
+            }
+        }
     }
 
     private GatewayResponse? Validate(SpawnParams p, SessionRecord requester)

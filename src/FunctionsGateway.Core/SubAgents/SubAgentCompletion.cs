@@ -56,11 +56,13 @@ public sealed partial class SubAgentCompletion(
     private async Task AnnounceAsync(string requester, string child, string runId, string status, string? output, string? error, CancellationToken cancellationToken)
     {
         // The slot is freed once: the child row's status and the requester's counter change in one conditional write.
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        // Only the spawn's own run frees it. Out of attempts, the queue retries; the event and chat entry that follow
+        // are at least once (a redelivery after a crash between them repeats them).
+        for (var attempt = 0; ; attempt++)
         {
             var row = await sessions.GetChildAsync(requester, child, cancellationToken);
             var session = await sessions.GetAsync(requester, cancellationToken);
-            if (row is null || session is null || row.Status != SpawnMethodHandler.SpawningStatus)
+            if (row is null || session is null || row.RunId != runId || row.Status != SpawnMethodHandler.SpawningStatus)
             {
                 break;
             }
@@ -70,6 +72,11 @@ public sealed partial class SubAgentCompletion(
             if (await sessions.TryUpdateChildAsync(row, session, cancellationToken))
             {
                 break;
+            }
+
+            if (attempt >= MaxAttempts)
+            {
+                throw new InvalidOperationException($"the requester session {requester} kept changing while freeing the slot of run {runId}; the queue retries");
             }
         }
 

@@ -46,7 +46,8 @@ public sealed partial class SubAgentSpawner(
             return;
         }
 
-        if (await runs.GetAsync(request.RunId, cancellationToken) is not null)
+        // Only a run in this child session is this spawn's; a run of that id elsewhere makes agent answer RUN_CONFLICT.
+        if (await runs.GetAsync(request.RunId, cancellationToken) is { } existing && existing.SessionKey == request.ChildSessionKey)
         {
             LogAlreadyStarted(logger, request.RunId);
             return;
@@ -91,9 +92,16 @@ public sealed partial class SubAgentSpawner(
 
             LogSpawned(logger, request.RunId, request.ChildSessionKey, identity.DeviceId);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            // A storage timeout is an exception like any other here; only the host stopping is not a failure.
             LogFailed(logger, ex, request.RunId, request.ChildSessionKey, lastAttempt);
+            if ((await runs.GetAsync(request.RunId, cancellationToken))?.SessionKey == request.ChildSessionKey)
+            {
+                // The run started (a later step failed, or a concurrent delivery won): the child is live, keep it.
+                throw;
+            }
+
             await UndoAsync(spawn, identity, request.ChildSessionKey, cancellationToken);
             if (lastAttempt)
             {

@@ -13,8 +13,17 @@ public sealed class ManualQueues : ISpawnQueue, IRunTimers
     public ConcurrentQueue<SpawnRequest> Spawns { get; } = new();
     public ConcurrentQueue<(RunTimer Timer, TimeSpan Delay)> Timers { get; } = new();
 
+    /// <summary>The next spawn cannot be queued (storage refuses): the accept must give its slot back.</summary>
+    public bool FailNextSpawn { get; set; }
+
     public Task EnqueueAsync(SpawnRequest request, CancellationToken cancellationToken)
     {
+        if (FailNextSpawn)
+        {
+            FailNextSpawn = false;
+            throw new InvalidOperationException("the spawn queue is unavailable");
+        }
+
         Spawns.Enqueue(request);
         return Task.CompletedTask;
     }
