@@ -173,9 +173,10 @@ internal sealed partial class ClientConnectionHandler(
                     return;
                 }
 
-                // Each invocation is its own upstream request, as the service makes it; they may overlap. Like the
-                // service, a client leaving does not cancel work the app has already been handed.
-                _ = ForwardAsync(connection, invocation, frame, connection.Closing);
+                // Each invocation is its own upstream request, as the service makes it, and, as the service does, a
+                // connection's invocations go one at a time: answers come back in order, and one connection's flood of
+                // calls waits on itself instead of on everyone. A client leaving does not cancel work already handed over.
+                await ForwardAsync(connection, invocation, frame, connection.Closing);
                 return;
             case SignalR.Serverless.HubProtocolConstants.StreamInvocationType:
                 if (HubFrames.TryGetInvocationId(frame, connection.Protocol, out var streamId))
@@ -224,6 +225,12 @@ internal sealed partial class ClientConnectionHandler(
                 await connection.WriteMessageAsync(CompletionMessage.WithError(invocation.InvocationId!, "Invocation failed, upstream unreachable"), CancellationToken.None);
             }
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && invocation.IsBlocking)
+        {
+            // The upstream call timed out (the connection is still open): the client hears it, as from the service.
+            LogUpstreamTimedOut(logger, connection.ConnectionId, invocation.Target);
+            await connection.WriteMessageAsync(CompletionMessage.WithError(invocation.InvocationId!, "Invocation failed, upstream timed out"), CancellationToken.None);
+        }
         catch (OperationCanceledException)
         {
         }
@@ -243,6 +250,9 @@ internal sealed partial class ClientConnectionHandler(
         {
         }
     }
+
+    [LoggerMessage(EventId = 801, Level = LogLevel.Warning, Message = "upstream call for {ConnectionId} ({Event}) timed out")]
+    private static partial void LogUpstreamTimedOut(ILogger logger, string connectionId, string @event);
 
     [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "upstream call for {ConnectionId} ({Event}) failed")]
     private static partial void LogUpstreamFailed(ILogger logger, Exception exception, string connectionId, string @event);

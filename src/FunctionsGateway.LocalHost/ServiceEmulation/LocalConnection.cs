@@ -23,12 +23,25 @@ internal sealed class LocalConnection(string connectionId, string hub, string? u
     public CancellationToken Closing => closing.Token;
 
     /// <summary>Writes bytes that are already a framed message in this connection's protocol.</summary>
+    /// <remarks>A connection the service has already closed drops a late answer quietly, as the service does.</remarks>
     public async Task WriteFramedAsync(ReadOnlyMemory<byte> framed, CancellationToken cancellationToken)
     {
-        await writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await writeLock.WaitAsync(cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
         try
         {
             await output.WriteAsync(framed, cancellationToken);
+        }
+        catch (Exception ex) when (closing.IsCancellationRequested && ex is ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            // Closed while the answer was on its way.
         }
         finally
         {
