@@ -14,7 +14,8 @@ public sealed class SessionService(ISessionStore sessions, TimeProvider time)
     /// <summary>A child reserved by <c>sessions.spawn</c> whose run has not been announced yet.</summary>
     public const string SpawningStatus = "spawning";
 
-    private const int MaxAttempts = 5;
+    /// <summary>A requester row is contended by its children's reservations and ends; each lost race is someone's progress.</summary>
+    private const int MaxAttempts = 16;
     private const int MaxLabelLength = 128;
 
     public async Task<GatewayResponse> PatchAsync(GatewayPrincipal principal, string sessionKey, SessionPatch patch, CancellationToken cancellationToken)
@@ -84,29 +85,45 @@ public sealed class SessionService(ISessionStore sessions, TimeProvider time)
     public async Task<GatewayResponse> DeleteAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         await sessions.DeleteAsync(session.SessionKey, cancellationToken);
-        for (var attempt = 0; session.SpawnedBy is { } parent && attempt < MaxAttempts; attempt++)
+        if (session.SpawnedBy is { } parent)
         {
-            var child = await sessions.GetChildAsync(parent, session.SessionKey, cancellationToken);
-            if (child is null || child.Status == DeletedStatus)
+            // A child deleted before its run was announced frees its slot now; the announcement that may follow finds
+            // it no longer spawning and frees nothing twice.
+            await EndChildAsync(parent, session.SessionKey, DeletedStatus, child => child.Status != DeletedStatus, cancellationToken);
+        }
+
+        return GatewayResponse.Success(new { sessionKey = session.SessionKey, deleted = true });
+    }
+
+    /// <summary>
+    /// The one way a child's slot is freed: the child row gets <paramref name="status"/> and, if it was still spawning,
+    /// the requester's active-children counter goes down in the same conditional write, so a slot is freed once
+    /// whoever ends the child (its announcement, its deletion, a spawn that could not be queued). False when
+    /// <paramref name="may"/> refuses the row or there is none; throws when the requester kept changing.
+    /// </summary>
+    public async Task<bool> EndChildAsync(string requesterKey, string childKey, string status, Func<SessionChildRecord, bool> may, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var child = await sessions.GetChildAsync(requesterKey, childKey, cancellationToken);
+            if (child is null || !may(child))
             {
-                break;
+                return false;
             }
 
-            // A child deleted before its run was announced frees its slot now, in the same write; the announcement that
-            // may follow finds it no longer spawning and frees nothing twice.
-            var requester = child.Status == SpawningStatus ? await sessions.GetAsync(parent, cancellationToken) : null;
+            var requester = child.Status == SpawningStatus ? await sessions.GetAsync(requesterKey, cancellationToken) : null;
             if (requester is not null)
             {
                 requester.ActiveChildren = Math.Max(0, requester.ActiveChildren - 1);
             }
 
-            child.Status = DeletedStatus;
+            child.Status = status;
             if (await sessions.TryUpdateChildAsync(child, requester, cancellationToken))
             {
-                break;
+                return true;
             }
         }
 
-        return GatewayResponse.Success(new { sessionKey = session.SessionKey, deleted = true });
+        throw new InvalidOperationException($"session {requesterKey} kept changing while ending child {childKey}; retry");
     }
 }

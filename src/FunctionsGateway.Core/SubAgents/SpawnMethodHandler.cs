@@ -14,6 +14,7 @@ namespace FunctionsGateway.Core.SubAgents;
 public sealed class SpawnMethodHandler(
     SessionAccess access,
     ISessionStore sessions,
+    SessionService children,
     IRunStore runs,
     ISpawnQueue queue,
     IOptions<SubAgentOptions> subAgentOptions,
@@ -92,7 +93,7 @@ public sealed class SpawnMethodHandler(
                 catch (Exception) when (!cancellationToken.IsCancellationRequested)
                 {
                     // Nothing will start this child: give the slot back before the caller hears it failed.
-                    await ReleaseAsync(child, cancellationToken);
+                    await children.EndChildAsync(child.SessionKey, child.ChildSessionKey, RunStatuses.Failed, row => row.Status == SpawningStatus, cancellationToken);
                     throw;
                 }
 
@@ -121,27 +122,6 @@ public sealed class SpawnMethodHandler(
         }
 
         return GatewayResponse.Success(new SpawnAccepted("accepted", earlier.RunId, earlier.ChildSessionKey));
-    }
-
-    /// <summary>Best effort (the caller is already failing): the reserved child is marked failed and its slot freed.</summary>
-    private async Task ReleaseAsync(SessionChildRecord reserved, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
-        {
-            var child = await sessions.GetChildAsync(reserved.SessionKey, reserved.ChildSessionKey, cancellationToken);
-            var session = await sessions.GetAsync(reserved.SessionKey, cancellationToken);
-            if (child is null || session is null || child.Status != SpawningStatus)
-            {
-                return;
-            }
-
-            child.Status = RunStatuses.Failed;
-            session.ActiveChildren = Math.Max(0, session.ActiveChildren - 1);
-            if (await sessions.TryUpdateChildAsync(child, session, cancellationToken))
-            {
-                return;
-            }
-        }
     }
 
     private GatewayResponse? Validate(SpawnParams p, SessionRecord requester)

@@ -17,7 +17,7 @@ namespace FunctionsGateway.Core.SubAgents;
 public sealed partial class SubAgentCompletion(
     GatewayDispatcher dispatcher,
     IRunStore runs,
-    ISessionStore sessions,
+    SessionService children,
     ChatLog chat,
     IConnectionStore connections,
     DeviceRemoval removal,
@@ -55,30 +55,9 @@ public sealed partial class SubAgentCompletion(
 
     private async Task AnnounceAsync(string requester, string child, string runId, string status, string? output, string? error, CancellationToken cancellationToken)
     {
-        // The slot is freed once: the child row's status and the requester's counter change in one conditional write.
-        // Only the spawn's own run frees it. Out of attempts, the queue retries; the event and chat entry that follow
-        // are at least once (a redelivery after a crash between them repeats them).
-        for (var attempt = 0; ; attempt++)
-        {
-            var row = await sessions.GetChildAsync(requester, child, cancellationToken);
-            var session = await sessions.GetAsync(requester, cancellationToken);
-            if (row is null || session is null || row.RunId != runId || row.Status != SpawnMethodHandler.SpawningStatus)
-            {
-                break;
-            }
-
-            row.Status = status;
-            session.ActiveChildren = Math.Max(0, session.ActiveChildren - 1);
-            if (await sessions.TryUpdateChildAsync(row, session, cancellationToken))
-            {
-                break;
-            }
-
-            if (attempt >= MaxAttempts)
-            {
-                throw new InvalidOperationException($"the requester session {requester} kept changing while freeing the slot of run {runId}; the queue retries");
-            }
-        }
+        // Only the spawn's own run frees its slot. The event and chat entry that follow are at least once: a
+        // redelivery after a crash between them repeats them.
+        await children.EndChildAsync(requester, child, status, row => row.RunId == runId && row.Status == SessionService.SpawningStatus, cancellationToken);
 
         var text = status == RunStatuses.Completed ? output ?? string.Empty : $"sub-agent {status}: {error}";
         await chat.AppendAsync(requester, ChatRoles.Subagent, text, runId, cancellationToken);
