@@ -50,6 +50,21 @@ public static class DetailCodes
 
     /// <summary>A spawn refused by one of its limits; <c>details.limit</c> names it.</summary>
     public const string SpawnLimit = "SPAWN_LIMIT";
+
+    /// <summary>Storage did not answer within its deadline (<c>UNAVAILABLE</c>); <c>details.retryAfterMs</c> says when to retry.</summary>
+    public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
+
+    /// <summary>Too many pending pairing requests; <c>details.limit</c> names the cap that was reached.</summary>
+    public const string PendingLimit = "PAIRING_PENDING_LIMIT";
+
+    /// <summary>The pairing request was already decided (approved or rejected): the admin API answers 409.</summary>
+    public const string RequestResolved = "PAIRING_REQUEST_RESOLVED";
+
+    /// <summary>This connection already has as many calls in flight as the gateway takes from one connection.</summary>
+    public const string TooManyInFlight = "TOO_MANY_IN_FLIGHT";
+
+    /// <summary>A device signature failed too often on this connection; it gets no further admission attempt.</summary>
+    public const string AdmissionAttemptsExhausted = "ADMISSION_ATTEMPTS_EXHAUSTED";
 }
 
 /// <summary>The pairing gate's reasons (docs/protocol.md §4).</summary>

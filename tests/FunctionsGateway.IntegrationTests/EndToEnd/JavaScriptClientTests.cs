@@ -24,7 +24,9 @@ public sealed class JavaScriptClientTests(LocalHostFixture host) : IDisposable
             RedirectStandardError = true,
         };
 
-        using var node = Process.Start(start)!;
+        // Stopped by its pid even when the wait below times out: no node left behind.
+        await using var owned = OwnedProcess.Start(start);
+        var node = owned.Process;
         var stdout = node.StandardOutput.ReadToEndAsync();
         var stderr = node.StandardError.ReadToEndAsync();
         await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));

@@ -72,7 +72,8 @@ public sealed class SpawnEndToEndTests(LocalHostFixture host) : IDisposable
                 ["WORKER_RETRY_MS"] = "200",
             },
         };
-        using var node = Process.Start(start)!;
+        await using var owned = OwnedProcess.Start(start);
+        var node = owned.Process;
         var stderr = new ConcurrentQueue<string>();
         node.OutputDataReceived += (_, e) => { if (e.Data is not null) { lines.Writer.TryWrite(e.Data); } };
         node.ErrorDataReceived += (_, e) => { if (e.Data is not null) { stderr.Enqueue(e.Data); } };
@@ -101,10 +102,11 @@ public sealed class SpawnEndToEndTests(LocalHostFixture host) : IDisposable
         }
         finally
         {
-            await StopAsync(node);
+            // The worker exits 0 on SIGTERM; read the code before the process object is released.
+            await owned.StopAsync();
         }
 
-        Assert.Equal(0, node.ExitCode);
+        Assert.Equal(0, owned.ExitCode);
     }
 
     [Fact]
@@ -245,24 +247,6 @@ public sealed class SpawnEndToEndTests(LocalHostFixture host) : IDisposable
         catch (OperationCanceledException)
         {
             throw new TimeoutException($"no line starting '{prefix}' from the node worker; stderr:\n{string.Join('\n', stderr)}");
-        }
-    }
-
-    /// <summary>Stops the process this test started: SIGTERM, a grace period, then kill; always waits for its exit.</summary>
-    private static async Task StopAsync(Process process)
-    {
-        if (!process.HasExited)
-        {
-            Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            try
-            {
-                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
         }
     }
 
