@@ -3,7 +3,7 @@ namespace FunctionsGateway.Core.Maintenance;
 /// <summary>
 /// One kind of leftover state the periodic sweep removes (stale connection rows, stale worker rows, expired pairing
 /// requests). A step must be idempotent, since two hosts may sweep at once, and cheap: it reads only what may be stale,
-/// and does at most <paramref name="budget"/> deletions per run, leaving the rest to the next.
+/// and does at most <c>budget</c> deletions per run, leaving the rest to the next.
 /// </summary>
 public interface ISweepStep
 {
