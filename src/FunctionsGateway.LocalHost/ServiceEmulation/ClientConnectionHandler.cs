@@ -19,11 +19,22 @@ internal sealed partial class ClientConnectionHandler(
     UpstreamForwarder upstream,
     ILogger<ClientConnectionHandler> logger) : ConnectionHandler
 {
-    public const int MaxMessageBytes = 1024 * 1024;
+    /// <summary>
+    /// The largest client message the local endpoint takes. The service sets no limit on WebSocket messages: it
+    /// forwards them, and the upstream answers (the gateway's 413 beyond 1 MiB comes back as an error completion while
+    /// the connection stays open). Here each message is held whole in memory before it is forwarded, so a hard ceiling
+    /// keeps one client from holding more than this; past it the connection is refused with <c>message too large</c>.
+    /// </summary>
+    public const int MaxFrameBytes = 4 * 1024 * 1024;
+
+    /// <summary>The transport's buffer (<c>ServiceEndpoints</c>): one message at the ceiling, its prefix, and the start of the next.</summary>
+    public const int MaxMessageBytes = MaxFrameBytes + 64 * 1024;
+
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
     private static readonly IHubProtocol Json = new JsonHubProtocol();
     private static readonly IHubProtocol MessagePack = new MessagePackHubProtocol();
+    private const int CloseMessageType = 7;
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -115,29 +126,42 @@ internal sealed partial class ClientConnectionHandler(
         }
     }
 
-    /// <summary>Reads frames until the client leaves or the service closes it; returns an error text for a bad stream.</summary>
+    /// <summary>Reads frames until the client leaves or the service ends it; returns the error a refused client was told.</summary>
     private async Task<string?> ReadLoopAsync(LocalConnection connection, PipeReader input, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             var result = await input.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
+            string? refusal = null;
             try
             {
-                while (HubFrames.TryRead(ref buffer, connection.Protocol, MaxMessageBytes, out var frame, out var tooLarge))
+                while (refusal is null)
                 {
-                    await OnFrameAsync(connection, frame, cancellationToken);
-                }
+                    var read = HubFrames.TryRead(ref buffer, connection.Protocol, MaxFrameBytes, out var frame);
+                    if (read == FrameRead.Incomplete)
+                    {
+                        break;
+                    }
 
-                if (buffer.Length > MaxMessageBytes + 8)
-                {
-                    await connection.CloseAsync("message too large");
-                    return "message too large";
+                    refusal = read switch
+                    {
+                        FrameRead.TooLarge => $"message too large: the limit is {MaxFrameBytes} bytes",
+                        FrameRead.BadLengthPrefix => $"invalid message: a MessagePack length prefix longer than {HubFrames.MaxLengthPrefixBytes} bytes",
+                        _ => await OnFrameAsync(connection, frame, cancellationToken),
+                    };
                 }
             }
             finally
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (refusal is not null)
+            {
+                LogRefused(logger, connection.ConnectionId, refusal);
+                await connection.RefuseAsync(refusal);
+                return refusal;
             }
 
             if (result.IsCompleted)
@@ -149,48 +173,42 @@ internal sealed partial class ClientConnectionHandler(
         return null;
     }
 
-    private async Task OnFrameAsync(LocalConnection connection, byte[] frame, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await OnFrameCoreAsync(connection, frame, cancellationToken);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or System.Text.Json.JsonException)
-        {
-            // A frame no parser accepts: the service closes with an error rather than dropping the socket.
-            await connection.CloseAsync("invalid message: " + ex.Message);
-        }
-    }
-
-    private async Task OnFrameCoreAsync(LocalConnection connection, byte[] frame, CancellationToken cancellationToken)
+    /// <summary>Handles one message; returns why the connection must be refused, or null.</summary>
+    private async Task<string?> OnFrameAsync(LocalConnection connection, byte[] frame, CancellationToken cancellationToken)
     {
         switch (HubFrames.MessageType(frame, connection.Protocol))
         {
+            case -1:
+                // What the service's own parser would fail on (text that is not a JSON object with a numeric type, bytes
+                // that are not a MessagePack array starting with one): refused, never skipped in silence.
+                return connection.Protocol == HubProtocolKind.Json
+                    ? "invalid message: not a JSON hub message (an object with a numeric \"type\")"
+                    : "invalid message: not a MessagePack hub message (an array starting with its type)";
             case SignalR.Serverless.HubProtocolConstants.InvocationType:
                 if (!HubInvocationReader.TryRead(frame, connection.Protocol, out var invocation, out var error) || invocation is null)
                 {
-                    await connection.CloseAsync("invalid invocation: " + error);
-                    return;
+                    return "invalid message: " + error;
                 }
 
                 // Each invocation is its own upstream request, as the service makes it, and, as the service does, a
                 // connection's invocations go one at a time: answers come back in order, and one connection's flood of
                 // calls waits on itself instead of on everyone. A client leaving does not cancel work already handed over.
                 await ForwardAsync(connection, invocation, frame, connection.Closing);
-                return;
+                return null;
             case SignalR.Serverless.HubProtocolConstants.StreamInvocationType:
                 if (HubFrames.TryGetInvocationId(frame, connection.Protocol, out var streamId))
                 {
                     await connection.WriteMessageAsync(CompletionMessage.WithError(streamId, "Streaming is not supported in serverless mode."), cancellationToken);
                 }
 
-                return;
-            case 7:
-                await connection.CloseAsync(null);
-                return;
+                return null;
+            case CloseMessageType:
+                // The client is leaving: nothing to say back.
+                await connection.EndAsync();
+                return null;
             default:
-                // Pings, acks and cancellations need nothing from the app.
-                return;
+                // Pings, acks, cancellations, and types a newer protocol may add need nothing from the app.
+                return null;
         }
     }
 
@@ -250,6 +268,9 @@ internal sealed partial class ClientConnectionHandler(
         {
         }
     }
+
+    [LoggerMessage(EventId = 810, Level = LogLevel.Information, Message = "refused client {ConnectionId}: {Error}")]
+    private static partial void LogRefused(ILogger logger, string connectionId, string error);
 
     [LoggerMessage(EventId = 801, Level = LogLevel.Warning, Message = "upstream call for {ConnectionId} ({Event}) timed out")]
     private static partial void LogUpstreamTimedOut(ILogger logger, string connectionId, string @event);

@@ -4,40 +4,65 @@ using FunctionsGateway.SignalR.Serverless;
 
 namespace FunctionsGateway.LocalHost.ServiceEmulation;
 
+/// <summary>What <see cref="HubFrames.TryRead"/> found at the start of the buffer.</summary>
+internal enum FrameRead
+{
+    /// <summary>A whole message, now taken off the buffer.</summary>
+    Frame,
+
+    /// <summary>Not a whole message yet: wait for more bytes.</summary>
+    Incomplete,
+
+    /// <summary>The message is (or announces that it is) larger than the limit.</summary>
+    TooLarge,
+
+    /// <summary>A MessagePack length prefix longer than the five bytes a VarInt for 2 GiB needs.</summary>
+    BadLengthPrefix,
+}
+
 /// <summary>Splits a client's byte stream into hub messages: JSON ends each with 0x1E, MessagePack prefixes a VarInt length.</summary>
 internal static class HubFrames
 {
-    public static bool TryRead(ref ReadOnlySequence<byte> buffer, HubProtocolKind protocol, int maxBytes, out byte[] frame, out bool tooLarge)
+    /// <summary>The longest VarInt length prefix the hub protocol allows (it encodes up to 2 GiB - 1).</summary>
+    public const int MaxLengthPrefixBytes = 5;
+
+    public static FrameRead TryRead(ref ReadOnlySequence<byte> buffer, HubProtocolKind protocol, int maxBytes, out byte[] frame)
     {
         frame = [];
-        tooLarge = false;
         if (protocol == HubProtocolKind.Json)
         {
             var end = buffer.PositionOf(HubProtocolConstants.RecordSeparator);
             if (end is null)
             {
-                tooLarge = buffer.Length > maxBytes;
-                return false;
+                return buffer.Length > maxBytes ? FrameRead.TooLarge : FrameRead.Incomplete;
+            }
+
+            if (buffer.Slice(0, end.Value).Length > maxBytes)
+            {
+                return FrameRead.TooLarge;
             }
 
             frame = buffer.Slice(0, end.Value).ToArray();
             buffer = buffer.Slice(buffer.GetPosition(1, end.Value));
-            return true;
+            return FrameRead.Frame;
         }
 
         var reader = new SequenceReader<byte>(buffer);
         long length = 0;
-        var shift = 0;
         for (var i = 0; ; i++)
         {
-            if (i == 5 || !reader.TryRead(out var b))
+            if (i == MaxLengthPrefixBytes)
             {
-                tooLarge = i == 5;
-                return false;
+                // A sixth byte: no valid message has one, and waiting for the "rest" would hold the connection open.
+                return FrameRead.BadLengthPrefix;
             }
 
-            length |= (long)(b & 0x7F) << shift;
-            shift += 7;
+            if (!reader.TryRead(out var b))
+            {
+                return FrameRead.Incomplete;
+            }
+
+            length |= (long)(b & 0x7F) << (7 * i);
             if ((b & 0x80) == 0)
             {
                 break;
@@ -46,18 +71,17 @@ internal static class HubFrames
 
         if (length > maxBytes)
         {
-            tooLarge = true;
-            return false;
+            return FrameRead.TooLarge;
         }
 
         if (reader.Remaining < length)
         {
-            return false;
+            return FrameRead.Incomplete;
         }
 
         frame = buffer.Slice(reader.Position, length).ToArray();
         buffer = buffer.Slice(buffer.GetPosition(length, reader.Position));
-        return true;
+        return FrameRead.Frame;
     }
 
     /// <summary>The message type (1 = invocation, 6 = ping, 7 = close, ...), or -1 when it cannot be told.</summary>

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using FunctionsGateway.IntegrationTests.Infrastructure;
+using FunctionsGateway.LocalHost.ServiceEmulation;
+using FunctionsGateway.Protocol;
+using FunctionsGateway.SignalR.Serverless;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FunctionsGateway.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// The local host's SignalR endpoint stands in for Azure SignalR Service in every end-to-end test, so it answers as
+/// the service does: a REST close, an oversized message, and frames the service cannot read. Raw WebSockets send
+/// what no real client would; real clients check the rest.
+/// </summary>
+[Collection(LocalHostCollection.Name)]
+public sealed class ServiceConformanceTests(LocalHostFixture host) : IDisposable
+{
+    private static readonly HttpClient Http = new();
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    /// <summary>An Error/Critical line the local host logs during the test fails it unless the test declares it.</summary>
+    private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_rest_close_carries_its_reason_with_allow_reconnect_and_leaves_ending_the_transport_to_the_client(bool messagePack)
+    {
+        await using var socket = await RawHubSocket.ConnectAsync(host.BaseUrl, messagePack);
+
+        Assert.Equal(HttpStatusCode.OK, await RestAsync(HttpMethod.Delete, socket.ConnectionId, "&reason=" + Uri.EscapeDataString(CloseReasons.PairingRequired)));
+
+        var close = Assert.IsType<CloseMessage>(await socket.ReceiveMessageAsync(Patience));
+        Assert.Equal(CloseReasons.PairingRequired, close.Error);
+        Assert.True(close.AllowReconnect, "the service's REST close lets a client with automatic reconnect come back");
+
+        // The service has said its piece and waits for the client to hang up: the connection is still there...
+        Assert.Equal(HttpStatusCode.OK, await RestAsync(HttpMethod.Head, socket.ConnectionId));
+        Assert.Equal(WebSocketState.Open, socket.State);
+
+        // ...until the client ends the transport, as SignalR clients do on a Close message.
+        await socket.CloseAsync();
+        Assert.True(await EventuallyAsync(async () => await RestAsync(HttpMethod.Head, socket.ConnectionId) == HttpStatusCode.NotFound),
+            "the connection outlived its client");
+    }
+
+    [Fact]
+    public async Task A_client_that_ignores_the_close_message_is_disconnected_by_the_service_after_a_grace_period()
+    {
+        await using var socket = await RawHubSocket.ConnectAsync(host.BaseUrl, messagePack: false);
+
+        await RestAsync(HttpMethod.Delete, socket.ConnectionId, "&reason=bye");
+
+        Assert.IsType<CloseMessage>(await socket.ReceiveMessageAsync(Patience));
+        Assert.True(await socket.ClosedByServiceAsync(LocalConnection.CloseGrace + Patience), "a client that never hangs up holds the connection forever");
+    }
+
+    [Theory]
+    [InlineData("hello")]
+    [InlineData("[1,2,3]")]
+    [InlineData("{\"target\":\"req\",\"arguments\":[]}")]
+    [InlineData("{\"type\":\"1\"}")]
+    public async Task A_text_frame_that_is_not_a_json_hub_message_is_refused_with_a_close_naming_the_problem(string frame)
+    {
+        await using var socket = await RawHubSocket.ConnectAsync(host.BaseUrl, messagePack: false);
+
+        await socket.SendTextAsync(frame + "\u001e");
+
+        var close = Assert.IsType<CloseMessage>(await socket.ReceiveMessageAsync(Patience));
+        Assert.StartsWith("invalid message: ", close.Error, StringComparison.Ordinal);
+        Assert.False(close.AllowReconnect, "the same client would only send the same frame again");
+        Assert.True(await socket.ClosedByServiceAsync(Patience));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 }, "invalid message: ")]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F }, "message too large: ")]
+    public async Task A_messagepack_length_prefix_longer_than_five_bytes_or_beyond_2_gib_is_refused_with_a_close(byte[] prefix, string error)
+    {
+        await using var socket = await RawHubSocket.ConnectAsync(host.BaseUrl, messagePack: true);
+
+        await socket.SendAsync(prefix, WebSocketMessageType.Binary);
+
+        var close = Assert.IsType<CloseMessage>(await socket.ReceiveMessageAsync(Patience));
+        Assert.StartsWith(error, close.Error, StringComparison.Ordinal);
+        Assert.False(close.AllowReconnect);
+        Assert.True(await socket.ClosedByServiceAsync(Patience));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_2_mib_invocation_is_forwarded_and_the_upstreams_413_comes_back_while_the_connection_stays_open(bool messagePack)
+    {
+        var hub = Build(messagePack);
+        await hub.StartAsync();
+        try
+        {
+            var blob = new string('x', 2 * 1024 * 1024);
+
+            var failure = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<object>(GatewayProtocol.RequestTarget,
+                new Dictionary<string, object> { ["method"] = "health", ["params"] = new Dictionary<string, object> { ["blob"] = blob } }).WaitAsync(Patience));
+
+            Assert.Equal("Invocation failed, status code 413", failure.Message);
+            Assert.Equal(HubConnectionState.Connected, hub.State);
+            var health = await hub.InvokeAsync<object>(GatewayProtocol.RequestTarget, new Dictionary<string, object> { ["method"] = "health" });
+            Assert.NotNull(health);
+        }
+        finally
+        {
+            await hub.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_message_beyond_the_local_memory_ceiling_is_refused_with_a_close_and_the_pending_call_fails_at_once()
+    {
+        var hub = Build(messagePack: false);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+        await hub.StartAsync();
+
+        var call = hub.InvokeAsync<JsonElement>(GatewayProtocol.RequestTarget,
+            new { method = "health", @params = new { blob = new string('x', ClientConnectionHandler.MaxFrameBytes + 1) } });
+
+        await Assert.ThrowsAnyAsync<Exception>(() => call.WaitAsync(Patience));
+        var error = await closed.Task.WaitAsync(Patience);
+        Assert.Contains("message too large", error?.Message, StringComparison.Ordinal);
+        await hub.DisposeAsync();
+    }
+
+    private HubConnection Build(bool messagePack)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(host.BaseUrl, "api"));
+        if (messagePack)
+        {
+            builder.AddMessagePackProtocol();
+        }
+
+        return builder.Build();
+    }
+
+    private async Task<HttpStatusCode> RestAsync(HttpMethod method, string connectionId, string query = "")
+    {
+        var path = "/api/hubs/gateway/connections/" + Uri.EscapeDataString(connectionId);
+        using var request = new HttpRequestMessage(method, new Uri(host.BaseUrl, path.TrimStart('/') + "?api-version=2022-06-01" + query));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
+            ServiceJwt.Create(LocalHostFixture.AccessKey, $"http://127.0.0.1{path}?api-version=2022-06-01", TimeSpan.FromMinutes(5), null, DateTimeOffset.UtcNow));
+        using var response = await Http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    /// <summary>Polls a condition the service reaches on its own, with a bound and no fixed sleep per step.</summary>
+    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return false;
+    }
+
+    public void Dispose() => errorLogs.AssertNoUnexpectedErrors();
+}
