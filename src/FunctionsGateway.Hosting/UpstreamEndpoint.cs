@@ -26,6 +26,7 @@ public sealed partial class UpstreamEndpoint(
     ILogger<UpstreamEndpoint> logger)
 {
     private readonly GatewayOptions options = gatewayOptions.Value;
+    private readonly InFlightCalls inFlight = new();
 
     /// <summary>The service's own ceiling for a client message; beyond it the body is not even read.</summary>
     public const int HardBodyLimit = 1024 * 1024;
@@ -80,10 +81,38 @@ public sealed partial class UpstreamEndpoint(
             return HttpReply.Text(400, "malformed invocation: " + error);
         }
 
+        // Before anything reads storage: one connection's calls arriving all at once cannot crowd out everyone else's.
+        var limit = options.MaxInFlightPerConnection;
+        if (!inFlight.TryEnter(connectionId, limit))
+        {
+            LogTooManyInFlight(logger, connectionId, limit);
+            return invocation.IsBlocking
+                ? Completion(protocol, invocation.InvocationId!, TooManyInFlight(limit))
+                : HttpReply.Text(429, $"connection {connectionId} already has {limit} calls in flight");
+        }
+
+        try
+        {
+            return await AnswerAsync(connectionId, headers.UserId, invocation, protocol, body.Length, cancellationToken);
+        }
+        finally
+        {
+            inFlight.Exit(connectionId);
+        }
+    }
+
+    /// <summary>The refusal past <see cref="GatewayOptions.MaxInFlightPerConnection"/>: retry once an earlier call has answered.</summary>
+    public static GatewayResponse TooManyInFlight(int limit)
+        => GatewayResponse.Failure(ErrorCodes.Unavailable,
+            $"too many calls in flight on this connection (the limit is {limit}); retry once an earlier call has answered",
+            new ErrorDetails(DetailCodes.TooManyInFlight, new { limit }));
+
+    private async Task<HttpReply> AnswerAsync(string connectionId, string? userId, HubInvocation invocation, HubProtocolKind protocol, int bodyLength, CancellationToken cancellationToken)
+    {
         DispatchResult result;
         try
         {
-            result = await DispatchAsync(connectionId, headers.UserId, invocation, body.Length, cancellationToken);
+            result = await DispatchAsync(connectionId, userId, invocation, bodyLength, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -91,19 +120,20 @@ public sealed partial class UpstreamEndpoint(
             LogUnexpected(logger, ex, connectionId);
             result = new(GatewayResponse.Failure(ErrorCodes.Unavailable, "the gateway could not complete the request; retry"));
         }
+
         if (result.CloseAfterReason is { } reason)
         {
             // A function cannot act after it returns: the close is queued so it lands after this completion.
             await closer.ScheduleAsync(connectionId, reason, cancellationToken);
         }
 
-        if (!invocation.IsBlocking)
-        {
-            return HttpReply.Empty(200);
-        }
+        return invocation.IsBlocking ? Completion(protocol, invocation.InvocationId!, result.Response) : HttpReply.Empty(200);
+    }
 
+    private static HttpReply Completion(HubProtocolKind protocol, string invocationId, GatewayResponse response)
+    {
         var buffer = new ArrayBufferWriter<byte>(256);
-        HubCompletionWriter.WriteResult(buffer, protocol, invocation.InvocationId!, JsonSerializer.SerializeToUtf8Bytes(result.Response, GatewayJson.Options));
+        HubCompletionWriter.WriteResult(buffer, protocol, invocationId, JsonSerializer.SerializeToUtf8Bytes(response, GatewayJson.Options));
         return new HttpReply(200, HubProtocolContentType.ToContentType(protocol), buffer.WrittenMemory);
     }
 
@@ -199,6 +229,9 @@ public sealed partial class UpstreamEndpoint(
 
         return memory.ToArray();
     }
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Debug, Message = "refused a call on {ConnectionId}: {Limit} calls already in flight")]
+    private static partial void LogTooManyInFlight(ILogger logger, string connectionId, int limit);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "upstream invocation on {ConnectionId} failed unexpectedly")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string connectionId);

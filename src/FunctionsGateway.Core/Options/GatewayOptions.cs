@@ -20,6 +20,13 @@ public sealed class GatewayOptions
     /// <summary>Largest accepted upstream invocation body, in bytes.</summary>
     public int MaxPayloadBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Calls one connection may have in the gateway at once; more are refused with <c>TOO_MANY_IN_FLIGHT</c> before any
+    /// storage is read. The service forwards one call at a time per connection, so this only bites when calls for one
+    /// connection arrive concurrently (several service instances, a misbehaving upstream). Counted per gateway instance.
+    /// </summary>
+    public int MaxInFlightPerConnection { get; set; } = 8;
+
     public string ServerVersion { get; set; } = typeof(GatewayOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     public HelloPolicy ToPolicy() => new(MaxPayloadBytes, (long)PairingRequestLifetime.TotalMilliseconds, (long)SignatureSkew.TotalMilliseconds);

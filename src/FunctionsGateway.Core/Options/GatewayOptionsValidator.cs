@@ -22,6 +22,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add(SettingProblem.Describe(SettingNames.MaxPayloadBytes, "must be between 1024 and 1048576."));
         }
 
+        if (options.MaxInFlightPerConnection is < 1 or > 1000)
+        {
+            failures.Add(SettingProblem.Describe(SettingNames.MaxInFlightPerConnection, "must be between 1 and 1000."));
+        }
+
         Positive(failures, SettingNames.ChallengeLifetime, options.ChallengeLifetime);
         Positive(failures, SettingNames.SignatureSkew, options.SignatureSkew);
         Positive(failures, SettingNames.PairingRequestLifetime, options.PairingRequestLifetime);

@@ -12,6 +12,7 @@ public static class SettingNames
     public const string SignatureSkew = "Gateway__SignatureSkew";
     public const string PairingRequestLifetime = "Gateway__PairingRequestLifetime";
     public const string PairingCloseDelay = "Gateway__PairingCloseDelay";
+    public const string MaxInFlightPerConnection = "Gateway__MaxInFlightPerConnection";
 
     /// <summary>The configuration section that <c>Gateway__*</c> settings bind to.</summary>
     public const string GatewaySection = "Gateway";

@@ -36,6 +36,7 @@ public sealed class OptionsValidationTests
     [InlineData("ChallengeLifetime", "00:00:00", SettingNames.ChallengeLifetime)]
     [InlineData("PairingRequestLifetime", "-00:00:01", SettingNames.PairingRequestLifetime)]
     [InlineData("PairingCloseDelay", "00:10:00", SettingNames.PairingCloseDelay)]
+    [InlineData("MaxInFlightPerConnection", "0", SettingNames.MaxInFlightPerConnection)]
     public void A_bad_gateway_setting_is_refused_by_its_name(string key, string value, string setting)
     {
         var settings = new Dictionary<string, string?> { ["Gateway:SharedToken"] = "a-long-enough-shared-token", ["Gateway:" + key] = value };
