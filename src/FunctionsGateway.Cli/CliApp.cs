@@ -13,6 +13,9 @@ internal static class ExitCodes
     public const int Failure = 1;
     public const int PairingTimedOut = 2;
     public const int PairingNotApproved = 3;
+
+    /// <summary>worker: the gateway revoked the device's token or removed the device, so it stopped instead of reconnecting.</summary>
+    public const int AccessWithdrawn = 4;
     public const int Usage = 64;
     public const int Interrupted = 130;
 }

@@ -16,7 +16,7 @@ internal sealed class CliArguments
     /// <summary>Options that take a value.</summary>
     public static readonly IReadOnlySet<string> Valued = new HashSet<string>(StringComparer.Ordinal)
     {
-        "url", "token", "identity", "role", "scopes", "timeout", "poll", "admin-key", "agent-id", "concurrency", "delay",
+        "url", "token", "identity", "role", "scopes", "timeout", "poll", "poll-max", "admin-key", "agent-id", "concurrency", "delay",
     };
 
     private readonly Dictionary<string, List<string>> options;

@@ -7,18 +7,20 @@ internal static class HelpText
 
         Usage:
           gateway pair [--role operator|node] [--scopes LIST] [--timeout SECONDS] [--poll SECONDS]
+               [--poll-max SECONDS]
           gateway call <method> [json-params | -] [--role operator|node] [--scopes LIST]
           gateway devices list [--json] [--admin-key KEY]
           gateway devices approve <requestId> [--admin-key KEY]
           gateway devices reject <requestId> [--admin-key KEY]
           gateway worker --echo [--agent-id ID ...] [--concurrency N] [--delay SECONDS]
-                         [--timeout SECONDS] [--poll SECONDS]
+                         [--timeout SECONDS] [--poll SECONDS] [--poll-max SECONDS]
           gateway --help | --version
 
         Commands:
           pair             Connect with this device's identity (created on first use). If the gateway
-                           needs an approval, print the pending request id and wait, reconnecting every
-                           --poll seconds, until it is approved; then print the device, role and scopes.
+                           needs an approval, print the pending request id and wait, reconnecting after
+                           --poll seconds, then twice as long each time up to --poll-max, until it is
+                           approved; then print the device, role and scopes.
           call             Connect, call one method and print its payload as indented JSON. Params are
                            a JSON value, or '-' to read it from standard input.
           devices list     Admin API: pending pairing requests and paired devices.
@@ -31,6 +33,8 @@ internal static class HelpText
                              run <runId> started | completed "<output>" | failed "<error>"
                                  | cancelled "<reason>" | refused "<why>"
                            Reconnects when the connection drops; Ctrl+C or SIGTERM stops it (exit 0).
+                           A revoked device token or a removed device stops it too (exit 4): pair the
+                           device again to bring it back.
 
         Global options:
           --url URL          Gateway base URL (env GATEWAY_URL; default http://127.0.0.1:7071)
@@ -47,7 +51,8 @@ internal static class HelpText
                              operator.approvals, operator.pairing. Default for pair: operator.read
                              (none for node); for call: the least privilege the method needs.
           --timeout SECONDS  pair, worker: how long to wait for approval (default 300)
-          --poll SECONDS     pair, worker: seconds between reconnects while waiting (default 2)
+          --poll SECONDS     pair, worker: first wait between reconnects while waiting (default 2)
+          --poll-max SECONDS pair, worker: longest wait between reconnects while waiting (default 30)
           --echo             worker: answer each run with its task, prefixed "echo: "
           --agent-id ID      worker: serve only this agent id; repeat it (or separate with commas)
                              for several. Default: every agent
@@ -61,6 +66,7 @@ internal static class HelpText
           1    gateway or admin API error, connection failure, unusable identity file
           2    pair, worker: timed out waiting for approval
           3    pair, worker: the request was rejected, expired or superseded (a new one is pending)
+          4    worker: the device's token was revoked or the device removed; it did not reconnect
           64   usage error: unknown command or option, bad value
           130  interrupted
 

@@ -104,11 +104,14 @@ public sealed class GatewayClient : IAsyncDisposable
 
     /// <summary>
     /// <see cref="ConnectAsync"/>, and while the gateway answers NOT_PAIRED, reports the pending request to
-    /// <paramref name="onPending"/> and tries again on a new connection every <paramref name="pollInterval"/> until
-    /// hello-ok. The same ask keeps the same request id on the gateway, so polling opens no new requests. Throws
-    /// <see cref="TimeoutException"/> after <paramref name="timeout"/>, and <see cref="PairingNotApprovedException"/>
-    /// if the gateway answers twice in a row with a different request id (the awaited one was rejected, expired or
-    /// superseded; a single different answer is retried at once, as a connect racing the approval can produce one).
+    /// <paramref name="onPending"/> and tries again on a new connection: first after <paramref name="pollInterval"/>,
+    /// then after twice as long each time, up to <see cref="GatewayClientOptions.PairingPollMaxInterval"/>, until
+    /// hello-ok. A human approves in minutes, not milliseconds: the growing wait keeps a pending device from
+    /// reconnecting in a tight loop. The same ask keeps the same request id on the gateway, so polling opens no new
+    /// requests. Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>, and
+    /// <see cref="PairingNotApprovedException"/> if the gateway answers twice in a row with a different request id (the
+    /// awaited one was rejected, expired or superseded; a single different answer is retried at once, as a connect
+    /// racing the approval can produce one).
     /// </summary>
     public static Task<GatewayClient> ConnectWhenApprovedAsync(
         GatewayClientOptions options,
@@ -119,7 +122,8 @@ public sealed class GatewayClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var snapshot = options.Clone();
-        return PairingPoller.RunAsync(ct => ConnectAsync(snapshot, ct), pollInterval, timeout, onPending, TimeProvider.System, cancellationToken);
+        var waits = new PairingBackoff(pollInterval, snapshot.PairingPollMaxInterval);
+        return PairingPoller.RunAsync(ct => ConnectAsync(snapshot, ct), waits, timeout, onPending, TimeProvider.System, cancellationToken);
     }
 
     private static async Task<GatewayClient> HandshakeAsync(GatewayClientOptions options, DeviceIdentityStore identity, ConnectAuth? auth, CancellationToken cancellationToken)
@@ -147,23 +151,51 @@ public sealed class GatewayClient : IAsyncDisposable
     }
 }
 
+/// <summary>The waits between connects while approval is pending: <c>first</c>, doubling after each, at most <c>max</c>.</summary>
+internal readonly record struct PairingBackoff
+{
+    public PairingBackoff(TimeSpan first, TimeSpan max)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(first, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, TimeSpan.Zero);
+        First = first;
+        Max = max < first ? first : max;
+    }
+
+    public TimeSpan First { get; }
+
+    public TimeSpan Max { get; }
+
+    /// <summary>The wait after the <paramref name="pending"/>-th pending answer in a row (1 for the first).</summary>
+    public TimeSpan After(int pending)
+    {
+        var wait = First;
+        for (var i = 1; i < pending && wait < Max; i++)
+        {
+            wait = wait > Max / 2 ? Max : wait + wait;
+        }
+
+        return wait < Max ? wait : Max;
+    }
+}
+
 /// <summary>The wait-for-approval loop, separate from the network so it can be tested on its own.</summary>
 internal static class PairingPoller
 {
     public static async Task<T> RunAsync<T>(
         Func<CancellationToken, Task<T>> attempt,
-        TimeSpan pollInterval,
+        PairingBackoff waits,
         TimeSpan timeout,
         IProgress<PairingRequiredException>? onPending,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(pollInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
         var started = time.GetTimestamp();
         string? waitingOn = null;
         string? replacedBy = null;
         Exception? last = null;
+        var pending = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -213,7 +245,8 @@ internal static class PairingPoller
                     last);
             }
 
-            await Task.Delay(pollInterval < remaining ? pollInterval : remaining, time, cancellationToken);
+            var wait = waits.After(++pending);
+            await Task.Delay(wait < remaining ? wait : remaining, time, cancellationToken);
         }
     }
 }

@@ -49,6 +49,13 @@ public sealed class GatewayClientOptions
     /// <summary>Allowed transports; null: all (WebSockets, then Server-Sent Events, then long polling).</summary>
     public HttpTransportType? Transports { get; set; }
 
+    /// <summary>
+    /// The longest wait between connects while a pairing request is pending
+    /// (<see cref="GatewayClient.ConnectWhenApprovedAsync"/>): the wait starts at the poll interval and doubles after
+    /// each pending answer up to this, so a device awaiting a human does not reconnect in a tight loop. Default 30 s.
+    /// </summary>
+    public TimeSpan PairingPollMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Optional hook on the SignalR HTTP options (headers, a test handler, a function key for negotiate).</summary>
     public Action<HttpConnectionOptions>? ConfigureHttpConnection { get; set; }
 
@@ -150,6 +157,7 @@ public sealed class GatewayClientOptions
 
         ArgumentException.ThrowIfNullOrWhiteSpace(ClientId, nameof(ClientId));
         ArgumentException.ThrowIfNullOrWhiteSpace(ClientMode, nameof(ClientMode));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PairingPollMaxInterval, TimeSpan.Zero, nameof(PairingPollMaxInterval));
         RequireSecureTransport(GatewayUrl, AllowInsecureHttp);
     }
 

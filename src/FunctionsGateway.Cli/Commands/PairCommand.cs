@@ -11,10 +11,11 @@ internal static class PairCommand
 {
     public const double DefaultTimeoutSeconds = 300;
     public const double DefaultPollSeconds = 2;
+    public const double DefaultPollMaxSeconds = 30;
 
     public static async Task<int> RunAsync(CliArguments args, CliSettings settings, CliConsole console, CancellationToken cancellationToken)
     {
-        args.RequireOnly("pair", "role", "scopes", "timeout", "poll");
+        args.RequireOnly("pair", "role", "scopes", "timeout", "poll", "poll-max");
         if (args.Positionals.Count > 1)
         {
             throw new CliUsageException($"pair takes no arguments, got: {args.Positionals[1]}");
@@ -25,7 +26,7 @@ internal static class PairCommand
         var timeout = args.GetSeconds("timeout", DefaultTimeoutSeconds);
         var poll = args.GetSeconds("poll", DefaultPollSeconds);
 
-        var connected = await ConnectWhenApprovedAsync(settings.ToClientOptions(role, scopes), poll, timeout, console, cancellationToken);
+        var connected = await ConnectWhenApprovedAsync(WithPollMax(settings.ToClientOptions(role, scopes), args), poll, timeout, console, cancellationToken);
         if (connected.Client is null)
         {
             return connected.ExitCode;
@@ -45,9 +46,16 @@ internal static class PairCommand
         return ExitCodes.Success;
     }
 
+    /// <summary><c>--poll-max</c>: the longest wait between reconnects while approval is pending.</summary>
+    public static GatewayClientOptions WithPollMax(GatewayClientOptions options, CliArguments args)
+    {
+        options.PairingPollMaxInterval = args.GetSeconds("poll-max", DefaultPollMaxSeconds);
+        return options;
+    }
+
     /// <summary>
     /// Connects; while the gateway needs an approval, prints the pending request id once (and again if it changes) and
-    /// reconnects every <paramref name="poll"/> until approved. A timeout or a rejected request is printed and returned
+    /// reconnects after <paramref name="poll"/>, then twice as long each time up to the options' maximum, until approved. A timeout or a rejected request is printed and returned
     /// as its exit code, with no client.
     /// </summary>
     public static async Task<ApprovedConnection> ConnectWhenApprovedAsync(

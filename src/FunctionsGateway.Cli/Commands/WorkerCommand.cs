@@ -8,7 +8,8 @@ namespace FunctionsGateway.Cli;
 
 /// <summary>
 /// <c>gateway worker --echo</c>: an agent worker (role <c>node</c>) that answers each run with <c>echo: &lt;task&gt;</c>,
-/// printing one line per run event and reconnecting when the connection drops, until Ctrl+C or SIGTERM.
+/// printing one line per run event and reconnecting when the connection drops, until Ctrl+C or SIGTERM, or until the
+/// gateway withdraws the device's access (a revoked token or a removed device: reconnecting would undo the revocation).
 /// </summary>
 internal static class WorkerCommand
 {
@@ -19,7 +20,7 @@ internal static class WorkerCommand
 
     public static async Task<int> RunAsync(CliArguments args, CliSettings settings, CliConsole console, CancellationToken cancellationToken)
     {
-        args.RequireOnly("worker", "echo", "agent-id", "concurrency", "delay", "timeout", "poll");
+        args.RequireOnly("worker", "echo", "agent-id", "concurrency", "delay", "timeout", "poll", "poll-max");
         if (args.Positionals.Count > 1)
         {
             throw new CliUsageException($"worker takes no arguments, got: {args.Positionals[1]}");
@@ -34,7 +35,7 @@ internal static class WorkerCommand
         var delay = args.GetSeconds("delay", 0);
         var timeout = args.GetSeconds("timeout", PairCommand.DefaultTimeoutSeconds);
         var poll = args.GetSeconds("poll", PairCommand.DefaultPollSeconds);
-        var clientOptions = settings.ToClientOptions(GatewayRoles.Node, []);
+        var clientOptions = PairCommand.WithPollMax(settings.ToClientOptions(GatewayRoles.Node, []), args);
         var output = TextWriter.Synchronized(console.Out);
 
         await using var host = new AgentWorkerHost((run, ct) => EchoAsync(run, delay, ct), workerOptions, new StderrLogger<AgentWorkerHost>(console.Error));
@@ -76,7 +77,11 @@ internal static class WorkerCommand
 
     /// <summary>
     /// Connect (waiting for approval like <c>pair</c>), serve until the connection closes, reconnect; until cancelled.
-    /// Returns only when pairing ends without an approval (its exit code; the reason is printed).
+    /// The close reason decides the reconnect (<see cref="CloseReasons.Classify"/>): at once after a token rotation,
+    /// through the approval wait after <c>pairing required</c>, never after a revocation or removal (returns
+    /// <see cref="ExitCodes.AccessWithdrawn"/>), and otherwise after a growing delay while connections keep dropping
+    /// soon after they open. Returns only when pairing ends without an approval or access is withdrawn (its exit code;
+    /// the reason is printed).
     /// </summary>
     private static async Task<int> ServeUntilCancelledAsync(
         AgentWorkerHost host, GatewayClientOptions options, TimeSpan poll, TimeSpan timeout, CliConsole console, CancellationToken cancellationToken)
@@ -100,18 +105,17 @@ internal static class WorkerCommand
             {
                 // The gateway is restarting or the network dropped: keep trying. A first connect that fails is an error.
                 await console.Out.WriteLineAsync($"reconnect failed ({ex.Message}); retrying in {backoff.TotalSeconds:0}s");
-                await Task.Delay(backoff, cancellationToken);
-                backoff = backoff * 2 < MaxBackoff ? backoff * 2 : MaxBackoff;
+                backoff = await WaitAndGrowAsync(backoff, cancellationToken);
                 continue;
             }
 
             everConnected = true;
-            backoff = FirstBackoff;
+            var opened = TimeProvider.System.GetTimestamp();
+            string? reason;
             await using (client)
             {
                 // AgentWorkerHost.ServeAsync, with the ready line printed once the host really serves.
                 await host.StartAsync(client, cancellationToken);
-                string? reason;
                 try
                 {
                     var agents = host.Options.AgentIds.Count == 0 ? "all" : string.Join(',', host.Options.AgentIds);
@@ -123,10 +127,33 @@ internal static class WorkerCommand
                 {
                     await host.StopAsync(CancellationToken.None);
                 }
+            }
 
-                await console.Out.WriteLineAsync($"connection closed ({reason ?? "no reason given"}); reconnecting");
+            var described = reason ?? "no reason given";
+            switch (CloseReasons.Classify(reason))
+            {
+                case CloseDisposition.DoNotReconnect:
+                    await console.Out.WriteLineAsync($"connection closed ({described}); not reconnecting");
+                    await console.Error.WriteLineAsync(
+                        $"the gateway withdrew this device's access ({described}): pair it again (gateway pair --role node) to serve runs");
+                    return ExitCodes.AccessWithdrawn;
+                case CloseDisposition.Reconnect when TimeProvider.System.GetElapsedTime(opened) < MaxBackoff:
+                    // Dropped soon after it opened: wait, longer each time, so a flapping gateway is not hammered.
+                    await console.Out.WriteLineAsync($"connection closed ({described}); reconnecting in {backoff.TotalSeconds:0}s");
+                    backoff = await WaitAndGrowAsync(backoff, cancellationToken);
+                    break;
+                default:
+                    backoff = FirstBackoff;
+                    await console.Out.WriteLineAsync($"connection closed ({described}); reconnecting");
+                    break;
             }
         }
+    }
+
+    private static async Task<TimeSpan> WaitAndGrowAsync(TimeSpan backoff, CancellationToken cancellationToken)
+    {
+        await Task.Delay(backoff, cancellationToken);
+        return backoff * 2 < MaxBackoff ? backoff * 2 : MaxBackoff;
     }
 
     private static List<string> ParseAgentIds(CliArguments args)

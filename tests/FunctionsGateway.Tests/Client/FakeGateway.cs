@@ -389,7 +389,7 @@ internal sealed class FakeHubHandler(FakeGatewayState state) : ConnectionHandler
 
                         if (closeReason is not null)
                         {
-                            protocol.WriteMessage(new CloseMessage(closeReason, allowReconnect: false), output);
+                            protocol.WriteMessage(new CloseMessage(closeReason, allowReconnect: true), output);
                             await output.FlushAsync();
                             return;
                         }

@@ -6,13 +6,15 @@ namespace FunctionsGateway.Tests.Client;
 
 public sealed class PairingPollerTests
 {
+    private static readonly PairingBackoff NoWait = new(TimeSpan.Zero, TimeSpan.Zero);
+
     [Fact]
     public async Task It_reports_each_pending_answer_and_returns_once_approved()
     {
         var answers = new Queue<Func<string>>([() => throw Pending("r1"), () => throw Pending("r1"), () => "hello"]);
         var reported = new List<string>();
 
-        var result = await PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()), TimeSpan.Zero, TimeSpan.FromMinutes(5),
+        var result = await PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()), NoWait, TimeSpan.FromMinutes(5),
             new ProgressSink<PairingRequiredException>(e => reported.Add(e.RequestId)), TimeProvider.System, CancellationToken.None);
 
         Assert.Equal("hello", result);
@@ -23,7 +25,7 @@ public sealed class PairingPollerTests
     public async Task An_already_paired_device_connects_on_the_first_attempt_without_reports()
     {
         var reported = 0;
-        var result = await PairingPoller.RunAsync(_ => Task.FromResult(1), TimeSpan.Zero, TimeSpan.Zero,
+        var result = await PairingPoller.RunAsync(_ => Task.FromResult(1), NoWait, TimeSpan.Zero,
             new ProgressSink<PairingRequiredException>(_ => reported++), TimeProvider.System, CancellationToken.None);
 
         Assert.Equal(1, result);
@@ -36,7 +38,7 @@ public sealed class PairingPollerTests
         var answers = new Queue<Func<int>>([() => throw Pending("r1"), () => throw Pending("r2"), () => throw Pending("r2")]);
 
         var error = await Assert.ThrowsAsync<PairingNotApprovedException>(() =>
-            PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()), TimeSpan.Zero, TimeSpan.FromMinutes(5), null, TimeProvider.System, CancellationToken.None));
+            PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()), NoWait, TimeSpan.FromMinutes(5), null, TimeProvider.System, CancellationToken.None));
 
         Assert.Equal("r1", error.RequestId);
         Assert.Equal("r2", error.NextRequestId);
@@ -49,7 +51,7 @@ public sealed class PairingPollerTests
         var answers = new Queue<Func<int>>([() => throw Pending("r1"), () => throw Pending("r2"), () => 9]);
         var reported = new List<string>();
 
-        var result = await PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()), TimeSpan.Zero, TimeSpan.FromMinutes(5),
+        var result = await PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()), NoWait, TimeSpan.FromMinutes(5),
             new ProgressSink<PairingRequiredException>(e => reported.Add(e.RequestId)), TimeProvider.System, CancellationToken.None);
 
         Assert.Equal(9, result);
@@ -60,7 +62,7 @@ public sealed class PairingPollerTests
     public async Task It_times_out_with_the_last_pending_answer_inside()
     {
         var error = await Assert.ThrowsAsync<TimeoutException>(() =>
-            PairingPoller.RunAsync<int>(_ => throw Pending("r1"), TimeSpan.Zero, TimeSpan.Zero, null, TimeProvider.System, CancellationToken.None));
+            PairingPoller.RunAsync<int>(_ => throw Pending("r1"), NoWait, TimeSpan.Zero, null, TimeProvider.System, CancellationToken.None));
 
         Assert.Contains("r1", error.Message, StringComparison.Ordinal);
         Assert.Equal("r1", Assert.IsType<PairingRequiredException>(error.InnerException).RequestId);
@@ -75,7 +77,7 @@ public sealed class PairingPollerTests
             () => 5,
         ]);
 
-        Assert.Equal(5, await PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()), TimeSpan.Zero, TimeSpan.FromMinutes(5), null,
+        Assert.Equal(5, await PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()), NoWait, TimeSpan.FromMinutes(5), null,
             TimeProvider.System, CancellationToken.None));
     }
 
@@ -88,7 +90,7 @@ public sealed class PairingPollerTests
         ]);
 
         var error = await Assert.ThrowsAsync<GatewayException>(() => PairingPoller.RunAsync(_ => Task.FromResult(answers.Dequeue()()),
-            TimeSpan.Zero, TimeSpan.FromMinutes(5), null, TimeProvider.System, CancellationToken.None));
+            NoWait, TimeSpan.FromMinutes(5), null, TimeProvider.System, CancellationToken.None));
         Assert.Equal(DetailCodes.SignatureInvalid, error.DetailCode);
     }
 
@@ -100,7 +102,7 @@ public sealed class PairingPollerTests
         {
             cancel.Cancel();
             throw Pending("r1");
-        }, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), null, TimeProvider.System, cancel.Token));
+        }, new PairingBackoff(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)), TimeSpan.FromMinutes(5), null, TimeProvider.System, cancel.Token));
     }
 
     private static PairingRequiredException Pending(string requestId)
