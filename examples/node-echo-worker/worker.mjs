@@ -1,6 +1,7 @@
 // An agent worker in Node.js: connects as role "node", answers each run with "echo: <task>", honours node.run.cancel
 // and the run's timeoutMs. Stdout lines: "pairing-required <requestId>", "ready <deviceId>", "run <runId> <what>",
-// "closed <reason>", "stopped". Usage and settings: README.md beside this file.
+// "closed <reason>", "stopped". Exit 4 when the gateway revokes its token or removes the device. Usage and settings:
+// README.md beside this file.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -13,7 +14,10 @@ const base = (env.GATEWAY_URL || "http://127.0.0.1:7071").replace(/\/+$/, "");
 const identityPath = env.GATEWAY_IDENTITY || join(homedir(), ".functionsgateway", "identity.json");
 const agentIds = (env.WORKER_AGENT_IDS || "").split(",").map((s) => s.trim()).filter(Boolean);
 const echoDelayMs = Number(env.ECHO_DELAY_MS || 0);
-const retryMs = Number(env.WORKER_RETRY_MS || 2000); // between connects: while pairing is pending, after a close
+const retryMs = Number(env.WORKER_RETRY_MS || 2000); // first wait between connects: while pairing is pending, after a drop
+const retryMaxMs = Math.max(retryMs, Number(env.WORKER_RETRY_MAX_MS || 30000)); // the wait doubles up to this
+// What a close means (docs/protocol.md §4.8): the service's close always allows a reconnect, so the reason decides.
+const withdrawn = new Set(["device token revoked", "device removed", "sub-agent run ended"]);
 // Signed and pinned at pairing: the same names as the .NET client, so both can share one identity file.
 const platform = { darwin: "macos", win32: "windows" }[process.platform] ?? process.platform;
 const client = { id: "node-echo-worker", version: "1.0.0", platform, mode: "worker" };
@@ -89,7 +93,8 @@ async function open() {
     if (frame?.event === "node.run") runOne(session, frame.payload);
     else if (frame?.event === "node.run.cancel") session.runs.get(frame.payload?.runId)?.abort(frame.payload.reason || "cancelled");
   });
-  session.closed = new Promise((resolve) => connection.onclose((error) => resolve(error?.message ?? "")));
+  session.closed = new Promise((resolve) => connection.onclose((error) =>
+    resolve((error?.message ?? "").replace(/^Server returned an error on close: /, ""))));
   await connection.start();
   return session;
 }
@@ -98,6 +103,7 @@ let current = null;
 let shownRequest = null;
 let serving = false;
 let stopping = false;
+let waitMs = retryMs;
 const exit = () => { out("stopped"); process.exit(0); };
 // While serving, closing the connection ends the loop below cleanly; otherwise there is nothing to wind down.
 process.on("SIGTERM", stop).on("SIGINT", stop);
@@ -112,7 +118,7 @@ for (;;) {
     const auth = token ? { deviceToken: token } : { token: env.GATEWAY_SHARED_TOKEN || "" };
     const answer = await current.call("connect", connectParams(challenge.payload.nonce, auth));
     const code = answer.error?.details?.code;
-    if (answer.error?.code === "NOT_PAIRED") { // wait and retry: the same ask keeps the same request id
+    if (answer.error?.code === "NOT_PAIRED") { // wait longer each time and retry: the same ask keeps the same request id
       if (answer.error.details.requestId !== shownRequest) {
         shownRequest = answer.error.details.requestId;
         out(`pairing-required ${shownRequest}`);
@@ -131,15 +137,22 @@ for (;;) {
       if (!ready.ok) { console.error(`ready refused: ${ready.error.code}: ${ready.error.message}`); process.exit(1); }
       out(`ready ${deviceId}`);
       serving = true;
+      waitMs = retryMs;
       const reason = await current.closed;
       serving = false;
       current.runs.forEach((a) => a.abort(stopping ? "worker stopped" : "connection closed"));
       if (stopping) exit();
       out(`closed ${reason || "(no reason given)"}`);
+      if (withdrawn.has(reason)) { // reconnecting with the shared token would undo the revocation
+        console.error(`the gateway withdrew this device's access (${reason}): pair it again to serve runs`);
+        process.exit(4);
+      }
+      if (reason === "device token rotated") continue; // the old token is dead: reconnect at once
     }
     await current.connection.stop();
   } catch (error) {
     console.error(`connection failed: ${error.message}; retrying`);
   }
-  await delay(retryMs);
+  await delay(waitMs);
+  waitMs = Math.min(waitMs * 2, retryMaxMs);
 }

@@ -102,6 +102,73 @@ public sealed class CloseSemanticsTests(LocalHostFixture host) : IDisposable
         Assert.Equal(Cycles + 2, closed.GetProperty("connections").GetInt32());
     }
 
+    [Fact]
+    public async Task The_node_echo_worker_exits_4_when_its_device_is_removed_instead_of_pairing_again()
+    {
+        var root = RepoPaths.Root;
+        var start = new ProcessStartInfo("node", [Path.Combine(root, "examples", "node-echo-worker", "worker.mjs")])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["GATEWAY_URL"] = host.BaseUrl.ToString().TrimEnd('/'),
+                ["GATEWAY_SHARED_TOKEN"] = GatewayHarness.SharedToken,
+                ["GATEWAY_IDENTITY"] = LocalHostFixture.NewIdentityPath(),
+                ["WORKER_RETRY_MS"] = "100",
+            },
+        };
+        await using var owned = OwnedProcess.Start(start);
+        var lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        owned.Process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lines.Writer.TryWrite(e.Data); } };
+        owned.Process.ErrorDataReceived += (_, _) => { };
+        owned.Process.BeginOutputReadLine();
+        owned.Process.BeginErrorReadLine();
+
+        var pairing = await NextLineAsync(lines, "pairing-required ");
+        using (var admin = host.Admin())
+        {
+            await admin.ApproveAsync(pairing["pairing-required ".Length..]);
+        }
+
+        var deviceId = (await NextLineAsync(lines, "ready "))["ready ".Length..];
+        await using (var remover = await PairedAsync([OperatorScopes.Admin]))
+        {
+            await remover.InvokeAsync(GatewayMethods.DevicePairRemove, new { deviceId });
+        }
+
+        Assert.Equal("closed " + CloseReasons.DeviceRemoved, await NextLineAsync(lines, "closed "));
+        await owned.Process.WaitForExitAsync().WaitAsync(Patience);
+        Assert.Equal(4, owned.Process.ExitCode);
+    }
+
+    private static async Task<string> NextLineAsync(System.Threading.Channels.Channel<string> lines, string prefix)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        await foreach (var line in lines.Reader.ReadAllAsync(timeout.Token))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line.Trim();
+            }
+        }
+
+        throw new InvalidOperationException($"the worker ended before printing '{prefix}'");
+    }
+
+    private async Task<GatewayClient> PairedAsync(string[] scopes)
+    {
+        var options = host.Options(LocalHostFixture.NewIdentityPath(), scopes);
+        var pending = await Assert.ThrowsAsync<PairingRequiredException>(() => GatewayClient.ConnectAsync(options));
+        using (var admin = host.Admin())
+        {
+            await admin.ApproveAsync(pending.RequestId);
+        }
+
+        return await GatewayClient.ConnectAsync(options);
+    }
+
     /// <summary>Records when each negotiate with the gateway (not the service's own) was sent.</summary>
     private sealed class CountingHandler(HttpMessageHandler inner, ConcurrentQueue<long> negotiations) : DelegatingHandler(inner)
     {
