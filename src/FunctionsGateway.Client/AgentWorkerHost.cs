@@ -140,7 +140,8 @@ public sealed class AgentWorkerHost : IAsyncDisposable
     /// <summary>
     /// One turn of a reconnect loop: <see cref="StartAsync"/>, then serve until the connection closes (returns its close
     /// reason, null for a clean close) or <paramref name="cancellationToken"/> fires (throws
-    /// <see cref="OperationCanceledException"/>); either way the host is stopped before this returns.
+    /// <see cref="OperationCanceledException"/>); either way the host is stopped before this returns. Decide the next
+    /// turn with <see cref="CloseReasons.Classify"/>: after a revoked token or a removed device, do not reconnect.
     /// </summary>
     public async Task<string?> ServeAsync(GatewayClient client, CancellationToken cancellationToken = default)
     {

@@ -39,7 +39,10 @@ public sealed class GatewayClient : IAsyncDisposable
     /// <summary>The underlying connection, for raw <see cref="GatewayConnection.RequestAsync"/> calls.</summary>
     public GatewayConnection Connection { get; }
 
-    /// <summary>Completes with the close reason (<c>device token revoked</c>, <c>device removed</c>, …) when the connection ends.</summary>
+    /// <summary>
+    /// Completes with the close reason (<c>device token revoked</c>, <c>device removed</c>, …) when the connection ends;
+    /// <see cref="CloseReasons.Classify"/> says whether to reconnect, and when.
+    /// </summary>
     public Task<string?> Closed => Connection.Closed;
 
     /// <summary>Raised for every server event, on SignalR's receive loop: keep handlers short.</summary>

@@ -7,7 +7,11 @@ using Microsoft.Extensions.Logging;
 
 namespace FunctionsGateway.Hosting;
 
-/// <summary>The queue-triggered half of a deferred close: closes through the service's REST API. Closing twice is harmless.</summary>
+/// <summary>
+/// The queue-triggered half of a deferred close: closes through the service's REST API with the reason, which the
+/// client receives as the close message's error (with <c>allowReconnect: true</c>: the REST API cannot say otherwise).
+/// Closing twice is harmless.
+/// </summary>
 public sealed partial class CloseConnectionQueueHandler(ISignalRServiceClient service, IConnectionStore connections, ILogger<CloseConnectionQueueHandler> logger)
     : IQueueHandler
 {
@@ -32,9 +36,9 @@ public sealed partial class CloseConnectionQueueHandler(ISignalRServiceClient se
 
         await connections.MarkClosedAsync(close.ConnectionId, close.Reason, cancellationToken);
         var result = await service.CloseConnectionAsync(GatewayProtocol.Hub, close.ConnectionId, close.Reason, cancellationToken);
-        LogClosed(logger, close.ConnectionId, close.Reason, result);
+        LogClosed(logger, close.ConnectionId, close.Reason, CloseReasons.Classify(close.Reason), result);
     }
 
-    [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "closed connection {ConnectionId} ({Reason}): {Result}")]
-    private static partial void LogClosed(ILogger logger, string connectionId, string reason, SignalROperationResult result);
+    [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "closed connection {ConnectionId} ({Reason}; the client should {Disposition}): {Result}")]
+    private static partial void LogClosed(ILogger logger, string connectionId, string reason, CloseDisposition disposition, SignalROperationResult result);
 }

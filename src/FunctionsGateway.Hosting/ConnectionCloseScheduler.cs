@@ -8,7 +8,10 @@ namespace FunctionsGateway.Hosting;
 
 public sealed record CloseConnectionMessage(string ConnectionId, string Reason);
 
-/// <summary>Queues a close with a short visibility delay, so it reaches the client after the response that explains it.</summary>
+/// <summary>
+/// Queues a close with a short visibility delay, so it reaches the client after the response that explains it. The
+/// reason is one of <see cref="CloseReasons"/> (docs/protocol.md §4.8): what the client should do next.
+/// </summary>
 public sealed class ConnectionCloseScheduler(GatewayQueues queues, IOptions<GatewayOptions> options)
 {
     public async Task ScheduleAsync(string connectionId, string reason, CancellationToken cancellationToken)

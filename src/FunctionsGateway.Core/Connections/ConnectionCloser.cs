@@ -3,7 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace FunctionsGateway.Core.Connections;
 
-/// <summary>Ends live connections after a committed decision (revocation, removal).</summary>
+/// <summary>
+/// Ends live connections after a committed decision (revocation, removal). The reason is one of
+/// <see cref="FunctionsGateway.Protocol.CloseReasons"/>: the service's close lets every client reconnect, so the reason
+/// is what tells a client to stay away.
+/// </summary>
 public sealed partial class ConnectionCloser(IConnectionStore connections, IGatewayNotifier notifier, ILogger<ConnectionCloser> logger)
 {
     /// <summary>
