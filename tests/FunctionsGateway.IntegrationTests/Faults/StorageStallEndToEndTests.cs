@@ -10,6 +10,7 @@ using FunctionsGateway.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace FunctionsGateway.IntegrationTests.Faults;
 
@@ -18,7 +19,7 @@ namespace FunctionsGateway.IntegrationTests.Faults;
 /// (SIGSTOP) while a connected operator calls and approves, a new connection asks for a challenge and an admin uses
 /// the admin API. Each answers within the deadline; after SIGCONT the same connections carry on and nothing is lost.
 /// </summary>
-public sealed class StorageStallEndToEndTests : IAsyncLifetime
+public sealed class StorageStallEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string AdminKey = "stall-admin-key-0123456789";
 
@@ -92,6 +93,7 @@ public sealed class StorageStallEndToEndTests : IAsyncLifetime
             storage.Resume();
         }
 
+        output.WriteLine("answered during the stall after (s): " + string.Join(", ", elapsed.Select(e => e.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
         Assert.All(elapsed, e => Assert.True(e < Deadline + Margin, $"answered after {e.TotalSeconds:0.0} s; the deadline is {Deadline.TotalSeconds} s"));
         Assert.All([status, approve, challenge], AssertStorageUnavailable);
         await AssertUnavailableReplyAsync(list);
