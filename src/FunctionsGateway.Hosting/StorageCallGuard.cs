@@ -34,8 +34,8 @@ public sealed partial class StorageCallGuard(CallDeadlines deadlines, ILogger<St
     /// <summary>503 <c>{error{code:"UNAVAILABLE", message, details{code:"STORAGE_UNAVAILABLE", retryAfterMs}}}</c> with <c>Retry-After</c>.</summary>
     public static HttpReply Unavailable(GatewayResponse response, TimeSpan retryAfter)
     {
-        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { error = response.Error }, GatewayJson.Options);
-        return new HttpReply(UnavailableStatus, "application/json; charset=utf-8", body) { RetryAfter = retryAfter };
+        var json = HttpReply.Json(UnavailableStatus, new { error = response.Error });
+        return new HttpReply(json.Status, json.ContentType, json.Body) { RetryAfter = retryAfter };
     }
 
     [LoggerMessage(EventId = 540, Level = LogLevel.Warning, Message = "{Operation} answered 503: storage did not answer in time ({Fault}: {Reason})")]

@@ -8,7 +8,7 @@ namespace FunctionsGateway.Storage;
 /// <summary>
 /// Bounds every table and queue request and says when storage failed for the moment. Each try gets a network timeout
 /// of the storage deadline and a few quick retries; what still fails after them (a timeout, a refused or reset
-/// connection, a 408 or 5xx answer) leaves the SDK as <see cref="StorageUnavailableException"/>, which the core
+/// connection, a 408, 429 or 5xx answer) leaves the SDK as <see cref="StorageUnavailableException"/>, which the core
 /// answers with <c>UNAVAILABLE</c> and a retry hint. A cancellation by the caller's own token passes through as it is.
 /// </summary>
 internal sealed class StorageFaultPolicy : HttpPipelinePolicy
@@ -62,8 +62,8 @@ internal sealed class StorageFaultPolicy : HttpPipelinePolicy
         ThrowIfUnavailable(message);
     }
 
-    /// <summary>A status that says "not now" rather than "not so": the request itself may well be right.</summary>
-    public static bool IsUnavailableStatus(int status) => status is 408 or 500 or 502 or 503 or 504;
+    /// <summary>A status that says "not now" rather than "not so" (timeout, throttling, server busy or failing).</summary>
+    public static bool IsUnavailableStatus(int status) => status is 408 or 429 or 500 or 502 or 503 or 504;
 
     /// <summary>
     /// A try that timed out (the network timeout surfaces as a cancellation while the caller's token is still live), a

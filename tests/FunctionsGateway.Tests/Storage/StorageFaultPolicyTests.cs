@@ -34,6 +34,7 @@ public sealed class StorageFaultPolicyTests
     [InlineData(HttpStatusCode.ServiceUnavailable)]
     [InlineData(HttpStatusCode.InternalServerError)]
     [InlineData(HttpStatusCode.RequestTimeout)]
+    [InlineData(HttpStatusCode.TooManyRequests)]
     public async Task A_service_that_keeps_answering_it_cannot_serve_fails_as_unavailable(HttpStatusCode status)
     {
         var storage = new StandInStorage(_ => new HttpResponseMessage(status));
