@@ -6,6 +6,7 @@ using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Core.Resilience;
 using FunctionsGateway.Core.Runs;
 using FunctionsGateway.Core.Sessions;
 using FunctionsGateway.Core.SubAgents;
@@ -32,6 +33,9 @@ public static class GatewayCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunOptions>, RunOptionsValidator>());
         services.AddOptions<SubAgentOptions>().Bind(configuration.GetSection(SubAgentOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SubAgentOptions>, SubAgentOptionsValidator>());
+        services.AddOptions<StorageDeadlineOptions>().Bind(configuration.GetSection(StorageDeadlineOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageDeadlineOptions>, StorageDeadlineOptionsValidator>());
+        services.TryAddSingleton<CallDeadlines>();
         services.TryAddSingleton<ISessionSubscriptions, NullSessionSubscriptions>();
         services.TryAddSingleton<ISubAgentScopePolicy, SubAgentScopePolicy>();
         services.AddSingleton<AuditLog>();

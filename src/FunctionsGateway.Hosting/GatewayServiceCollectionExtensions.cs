@@ -31,6 +31,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<UpstreamEndpoint>();
         services.AddSingleton<NegotiateEndpoint>();
         services.AddSingleton<AdminPairingEndpoint>();
+        services.AddSingleton<StorageCallGuard>();
+        services.AddSingleton<AdminPairingApi>();
         services.AddQueueHandler<CloseConnectionQueueHandler>();
         services.AddQueueHandler<SpawnSubagentQueueHandler>();
         services.AddQueueHandler<RunTimerQueueHandler>();

@@ -13,6 +13,9 @@ public sealed class HttpReply(int status, string? contentType = null, ReadOnlyMe
     public string? ContentType { get; } = contentType;
     public ReadOnlyMemory<byte> Body { get; } = body;
 
+    /// <summary>Sent as <c>Retry-After</c> (whole seconds, rounded up) when set: how soon a 503 is worth retrying.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static HttpReply Empty(int status) => new(status);
 
     public static HttpReply Json(int status, object value)
@@ -27,6 +30,11 @@ public sealed class HttpReply(int status, string? contentType = null, ReadOnlyMe
         if (ContentType is not null)
         {
             response.ContentType = ContentType;
+        }
+
+        if (RetryAfter is { } retryAfter)
+        {
+            response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         if (!Body.IsEmpty)

@@ -93,8 +93,9 @@ public static class LocalGatewayApp
                 ? await next(context)
                 : Results.Text("a valid function key is required (x-functions-key header or code query)", statusCode: 401);
         });
-        admin.MapGet(GatewayRoutes.AdminPairingList, (AdminPairingEndpoint handler, CancellationToken ct) => handler.ListAsync(ct));
-        admin.MapPost(GatewayRoutes.AdminPairingApprove, (string requestId, AdminPairingEndpoint handler, CancellationToken ct) => handler.ApproveAsync(requestId, ct));
-        admin.MapPost(GatewayRoutes.AdminPairingReject, (string requestId, AdminPairingEndpoint handler, CancellationToken ct) => handler.RejectAsync(requestId, ct));
+        // The same guarded routes as the Function App's: a storage stall answers 503 JSON within the deadline.
+        admin.MapGet(GatewayRoutes.AdminPairingList, (AdminPairingApi handler, CancellationToken ct) => handler.ListAsync(ct));
+        admin.MapPost(GatewayRoutes.AdminPairingApprove, (string requestId, AdminPairingApi handler, CancellationToken ct) => handler.ApproveAsync(requestId, ct));
+        admin.MapPost(GatewayRoutes.AdminPairingReject, (string requestId, AdminPairingApi handler, CancellationToken ct) => handler.RejectAsync(requestId, ct));
     }
 }

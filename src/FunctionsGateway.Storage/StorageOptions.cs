@@ -1,4 +1,5 @@
 using FunctionsGateway.Core.Options;
+using FunctionsGateway.Core.Resilience;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
@@ -45,13 +46,25 @@ public sealed class StorageOptions
         }
     }
 
-    public TableServiceClient CreateTableServiceClient()
-        => ConnectionString is not null ? new TableServiceClient(ConnectionString) : new TableServiceClient(TableServiceUri!, Credential());
+    /// <summary>
+    /// The table client. No request waits longer than <paramref name="deadline"/> (the storage deadline, by default
+    /// <see cref="StorageDeadlineOptions.DefaultDeadline"/>) per try, with two quick retries; a stall then fails as
+    /// <see cref="StorageUnavailableException"/>.
+    /// </summary>
+    public TableServiceClient CreateTableServiceClient(TimeSpan? deadline = null)
+    {
+        var tableOptions = StorageFaultPolicy.Apply(new TableClientOptions(), deadline ?? StorageDeadlineOptions.DefaultDeadline);
+        return ConnectionString is not null
+            ? new TableServiceClient(ConnectionString, tableOptions)
+            : new TableServiceClient(TableServiceUri!, Credential(), tableOptions);
+    }
 
-    public QueueServiceClient CreateQueueServiceClient()
+    /// <summary>The queue client, bounded like <see cref="CreateTableServiceClient"/>.</summary>
+    public QueueServiceClient CreateQueueServiceClient(TimeSpan? deadline = null)
     {
         // Base64 matches what the Functions queue trigger expects by default.
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queueOptions = StorageFaultPolicy.Apply(
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, deadline ?? StorageDeadlineOptions.DefaultDeadline);
         return ConnectionString is not null
             ? new QueueServiceClient(ConnectionString, queueOptions)
             : new QueueServiceClient(QueueServiceUri!, Credential(), queueOptions);

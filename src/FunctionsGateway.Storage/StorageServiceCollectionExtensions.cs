@@ -2,6 +2,7 @@ using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
+using FunctionsGateway.Core.Resilience;
 using FunctionsGateway.Core.Runs;
 using FunctionsGateway.Core.Sessions;
 using FunctionsGateway.Core.SubAgents;
@@ -9,24 +10,31 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsGateway.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>The stores behind the core's interfaces, on the account <c>AzureWebJobsStorage</c> names.</summary>
+    /// <summary>
+    /// The stores behind the core's interfaces, on the account <c>AzureWebJobsStorage</c> names; every request bounded by
+    /// <c>Gateway__Storage__Deadline</c> (bound and validated by the core).
+    /// </summary>
     public static IServiceCollection AddGatewayStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(_ => NamingTheSetting(() => StorageOptions.FromConfiguration(configuration)));
+        services.AddOptions<StorageDeadlineOptions>();
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<StorageOptions>();
-            return new GatewayTables(NamingTheSetting(options.CreateTableServiceClient));
+            var deadline = sp.GetRequiredService<IOptions<StorageDeadlineOptions>>().Value.Deadline;
+            return new GatewayTables(NamingTheSetting(() => options.CreateTableServiceClient(deadline)));
         });
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<StorageOptions>();
-            return new GatewayQueues(NamingTheSetting(options.CreateQueueServiceClient));
+            var deadline = sp.GetRequiredService<IOptions<StorageDeadlineOptions>>().Value.Deadline;
+            return new GatewayQueues(NamingTheSetting(() => options.CreateQueueServiceClient(deadline)));
         });
         services.TryAddSingleton<IDeviceStore, TableDeviceStore>();
         services.TryAddSingleton<IPairingRequestIndex, TablePairingRequestIndex>();

@@ -3,6 +3,7 @@ using FunctionsGateway.Core.Admission;
 using FunctionsGateway.Core.Authorization;
 using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Methods;
+using FunctionsGateway.Core.Resilience;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -10,21 +11,25 @@ namespace FunctionsGateway.Core.Dispatch;
 
 /// <summary>
 /// Every call, network or internal, goes through here: admission methods, then per-request authorization
-/// against the connection's effective scopes before any handler runs (docs/protocol.md §2).
+/// against the connection's effective scopes before any handler runs (docs/protocol.md §2). Each call runs under a
+/// deadline: storage that stalls past it answers <c>UNAVAILABLE</c> with a retry hint (docs/protocol.md §8).
 /// </summary>
 public sealed partial class GatewayDispatcher
 {
     private readonly AdmissionService admission;
     private readonly IConnectionStore connections;
     private readonly TimeProvider time;
+    private readonly CallDeadlines deadlines;
     private readonly ILogger<GatewayDispatcher> logger;
     private readonly FrozenDictionary<string, IMethodHandler> handlers;
 
-    public GatewayDispatcher(AdmissionService admission, IConnectionStore connections, IEnumerable<IMethodHandler> handlers, TimeProvider time, ILogger<GatewayDispatcher> logger)
+    public GatewayDispatcher(AdmissionService admission, IConnectionStore connections, IEnumerable<IMethodHandler> handlers, TimeProvider time,
+        CallDeadlines deadlines, ILogger<GatewayDispatcher> logger)
     {
         this.admission = admission;
         this.connections = connections;
         this.time = time;
+        this.deadlines = deadlines;
         this.logger = logger;
         var map = new Dictionary<string, IMethodHandler>(StringComparer.Ordinal);
         foreach (var handler in handlers)
@@ -45,15 +50,26 @@ public sealed partial class GatewayDispatcher
 
     public IReadOnlyCollection<string> HandledMethods => handlers.Keys;
 
+    /// <summary>
+    /// Answers one call. Cancelled by <paramref name="cancellationToken"/> (the caller gone, the host stopping) it throws;
+    /// past its deadline it answers <c>UNAVAILABLE</c>.
+    /// </summary>
     public async Task<DispatchResult> DispatchAsync(CallContext call, GatewayRequest request, CancellationToken cancellationToken)
     {
+        using var deadline = deadlines.Start(cancellationToken, WaitBudget(request.Method));
         try
         {
-            return await DispatchCoreAsync(call, request, cancellationToken);
+            return await DispatchCoreAsync(call, request, deadline.Token);
         }
         catch (InvalidParamsException ex)
         {
             return new(GatewayResponse.Invalid("invalid params: " + ex.Message, DetailCodes.InvalidParams));
+        }
+        catch (Exception ex) when (deadline.IsStorageFault(ex))
+        {
+            // Expected while storage stalls: one line per call, no stack trace.
+            LogStorageUnavailable(logger, request.Method, call.ConnectionId, ex.GetType().Name, ex.Message);
+            return new(deadlines.Unavailable());
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -61,6 +77,10 @@ public sealed partial class GatewayDispatcher
             return new(GatewayResponse.Failure(ErrorCodes.Unavailable, "the gateway could not complete the request; retry"));
         }
     }
+
+    /// <summary>Time a method waits by design (agent.wait), on top of the storage deadline.</summary>
+    private TimeSpan WaitBudget(string? method)
+        => method is not null && handlers.TryGetValue(method, out var handler) ? handler.WaitBudget(method) : TimeSpan.Zero;
 
     private async Task<DispatchResult> DispatchCoreAsync(CallContext call, GatewayRequest request, CancellationToken cancellationToken)
     {
@@ -134,6 +154,9 @@ public sealed partial class GatewayDispatcher
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "denied {Method} on {ConnectionId}: missing scope {Scope}")]
     private static partial void LogDenied(ILogger logger, string method, string connectionId, string scope);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "{Method} on {ConnectionId} answered UNAVAILABLE: storage did not answer in time ({Fault}: {Reason})")]
+    private static partial void LogStorageUnavailable(ILogger logger, string method, string connectionId, string fault, string reason);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "handler for {Method} failed on {ConnectionId}")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string method, string connectionId);

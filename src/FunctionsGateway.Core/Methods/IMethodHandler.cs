@@ -9,4 +9,9 @@ public interface IMethodHandler
     IReadOnlyCollection<string> Methods { get; }
 
     Task<GatewayResponse> HandleAsync(MethodContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How long <paramref name="method"/> may wait by design (a long poll), granted on top of the call's storage deadline.
+    /// </summary>
+    TimeSpan WaitBudget(string method) => TimeSpan.Zero;
 }

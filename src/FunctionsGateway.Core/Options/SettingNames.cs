@@ -14,6 +14,9 @@ public static class SettingNames
     public const string PairingCloseDelay = "Gateway__PairingCloseDelay";
     public const string MaxInFlightPerConnection = "Gateway__MaxInFlightPerConnection";
 
+    /// <summary>How long a call may wait on storage before it answers <c>UNAVAILABLE</c> (<c>Gateway:Storage:Deadline</c>).</summary>
+    public const string StorageDeadline = "Gateway__Storage__Deadline";
+
     /// <summary>The configuration section that <c>Gateway__*</c> settings bind to.</summary>
     public const string GatewaySection = "Gateway";
 

@@ -15,6 +15,9 @@ public sealed class RunMethodHandler(RunService service, IRunStore runs, Session
     public IReadOnlyCollection<string> Methods { get; } =
         [GatewayMethods.Agent, GatewayMethods.AgentWait, GatewayMethods.RunsGet, GatewayMethods.ChatSend, GatewayMethods.ChatAbort];
 
+    /// <summary>agent.wait polls for up to 30 s; the call's deadline is added to that.</summary>
+    public TimeSpan WaitBudget(string method) => method == GatewayMethods.AgentWait ? TimeSpan.FromMilliseconds(MaxWaitMs) : TimeSpan.Zero;
+
     public async Task<GatewayResponse> HandleAsync(MethodContext context, CancellationToken cancellationToken)
     {
         var p = context.Bind<RunParams>();

@@ -5,8 +5,11 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsGateway.Functions;
 
-/// <summary>The admin pairing API; the Functions host checks the function key (<c>x-functions-key</c>).</summary>
-public sealed class AdminPairingFunction(AdminPairingEndpoint handler)
+/// <summary>
+/// The admin pairing API; the Functions host checks the function key (<c>x-functions-key</c>). The routes run under the
+/// storage deadline, as in the local host (<see cref="AdminPairingApi"/>).
+/// </summary>
+public sealed class AdminPairingFunction(AdminPairingApi handler)
 {
     [Function("AdminPairingList")]
     public async Task<IActionResult> List(

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using FunctionsGateway.Core.Options;
+using FunctionsGateway.Core.Resilience;
 using FunctionsGateway.Hosting;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.LocalHost;
@@ -77,6 +78,18 @@ public sealed class StartupValidationTests
         // The configuration binder fails before the validator sees a value, and names the key in its own form.
         Assert.IsType<InvalidOperationException>(failure);
         Assert.Contains($"'{SettingNames.ConfigKey(SettingNames.MaxPayloadBytes)}'", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(HostKind.LocalHost, "00:00:00")]
+    [InlineData(HostKind.FunctionApp, "00:10:00")]
+    public async Task A_storage_deadline_out_of_range_fails_at_start_naming_it(HostKind host, string value)
+    {
+        var failure = await StartFailure(host, SettingNames.StorageDeadline, value);
+
+        var validation = Assert.IsType<OptionsValidationException>(failure);
+        Assert.Equal(typeof(StorageDeadlineOptions), validation.OptionsType);
+        Assert.Contains($"Setting '{SettingNames.StorageDeadline}'", validation.Message, StringComparison.Ordinal);
     }
 
     [Theory]
