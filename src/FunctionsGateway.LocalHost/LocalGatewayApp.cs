@@ -76,7 +76,7 @@ public static class LocalGatewayApp
     private static void MapFunctions(WebApplication app, string? adminKey)
     {
         var api = app.MapGroup("/" + GatewayRoutes.Prefix);
-        api.MapPost(GatewayRoutes.Negotiate, (NegotiateEndpoint handler) => handler.Handle());
+        api.MapPost(GatewayRoutes.Negotiate, (HttpRequest request, NegotiateEndpoint handler) => handler.Handle(request));
         api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamEndpoint handler, CancellationToken ct) => handler.HandleAsync(request, ct));
 
         var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
@@ -93,7 +93,7 @@ public static class LocalGatewayApp
                 ? await next(context)
                 : Results.Text("a valid function key is required (x-functions-key header or code query)", statusCode: 401);
         });
-        admin.MapGet(GatewayRoutes.AdminPairingList, (AdminPairingEndpoint handler, CancellationToken ct) => handler.ListAsync(ct));
+        admin.MapGet(GatewayRoutes.AdminPairingList, (HttpRequest request, AdminPairingEndpoint handler, CancellationToken ct) => handler.ListAsync(request, ct));
         admin.MapPost(GatewayRoutes.AdminPairingApprove, (string requestId, AdminPairingEndpoint handler, CancellationToken ct) => handler.ApproveAsync(requestId, ct));
         admin.MapPost(GatewayRoutes.AdminPairingReject, (string requestId, AdminPairingEndpoint handler, CancellationToken ct) => handler.RejectAsync(requestId, ct));
     }

@@ -12,7 +12,7 @@ public sealed class AdminPairingFunction(AdminPairingEndpoint handler)
     public async Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = GatewayRoutes.AdminPairingList)] HttpRequest request,
         CancellationToken cancellationToken)
-        => await handler.ListAsync(cancellationToken);
+        => await handler.ListAsync(request, cancellationToken);
 
     [Function("AdminPairingApprove")]
     public async Task<IActionResult> Approve(
