@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 
@@ -15,6 +16,7 @@ public static class ClientAddress
     private const char Separator = '@';
     private const string V4 = "v4-";
     private const string V6 = "v6-";
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
 
     /// <summary>A fresh per-connection user id carrying the address key, when there is one.</summary>
     public static string NewUserId(IPAddress? address)
@@ -24,7 +26,7 @@ public static class ClientAddress
     public static string? FromUserId(string? userId)
     {
         if (userId is null || !userId.StartsWith(Prefix, StringComparison.Ordinal) || userId.Length <= Prefix.Length + 33
-            || userId[Prefix.Length + 32] != Separator)
+            || userId[Prefix.Length + 32] != Separator || userId.AsSpan(Prefix.Length, 32).ContainsAnyExcept(HexDigits))
         {
             return null;
         }
