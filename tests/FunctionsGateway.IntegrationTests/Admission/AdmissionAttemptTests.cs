@@ -45,7 +45,7 @@ public sealed class AdmissionAttemptTests
     }
 
     [Fact]
-    public async Task Credential_failures_count_too_and_a_good_connect_before_the_limit_is_still_admitted()
+    public async Task A_good_connect_after_failures_below_the_limit_is_still_admitted()
     {
         await using var gw = await GatewayHarness.StartAsync();
         using var key = DeviceKey.Generate();
