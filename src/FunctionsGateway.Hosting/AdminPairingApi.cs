@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace FunctionsGateway.Hosting;
 
 /// <summary>
@@ -6,8 +8,8 @@ namespace FunctionsGateway.Hosting;
 /// </summary>
 public sealed class AdminPairingApi(AdminPairingEndpoint endpoint, StorageCallGuard guard)
 {
-    public Task<HttpReply> ListAsync(CancellationToken cancellationToken)
-        => guard.RunAsync("admin pairing list", endpoint.ListAsync, cancellationToken);
+    public Task<HttpReply> ListAsync(HttpRequest request, CancellationToken cancellationToken)
+        => guard.RunAsync("admin pairing list", ct => endpoint.ListAsync(request, ct), cancellationToken);
 
     public Task<HttpReply> ApproveAsync(string requestId, CancellationToken cancellationToken)
         => guard.RunAsync("admin pairing approve", ct => endpoint.ApproveAsync(requestId, ct), cancellationToken);

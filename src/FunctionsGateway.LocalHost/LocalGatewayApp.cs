@@ -76,7 +76,7 @@ public static class LocalGatewayApp
     private static void MapFunctions(WebApplication app, string? adminKey)
     {
         var api = app.MapGroup("/" + GatewayRoutes.Prefix);
-        api.MapPost(GatewayRoutes.Negotiate, (NegotiateEndpoint handler) => handler.Handle());
+        api.MapPost(GatewayRoutes.Negotiate, (HttpRequest request, NegotiateEndpoint handler) => handler.Handle(request));
         api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamEndpoint handler, CancellationToken ct) => handler.HandleAsync(request, ct));
 
         var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
@@ -94,7 +94,7 @@ public static class LocalGatewayApp
                 : Results.Text("a valid function key is required (x-functions-key header or code query)", statusCode: 401);
         });
         // The same guarded routes as the Function App's: a storage stall answers 503 JSON within the deadline.
-        admin.MapGet(GatewayRoutes.AdminPairingList, (AdminPairingApi handler, CancellationToken ct) => handler.ListAsync(ct));
+        admin.MapGet(GatewayRoutes.AdminPairingList, (HttpRequest request, AdminPairingApi handler, CancellationToken ct) => handler.ListAsync(request, ct));
         admin.MapPost(GatewayRoutes.AdminPairingApprove, (string requestId, AdminPairingApi handler, CancellationToken ct) => handler.ApproveAsync(requestId, ct));
         admin.MapPost(GatewayRoutes.AdminPairingReject, (string requestId, AdminPairingApi handler, CancellationToken ct) => handler.RejectAsync(requestId, ct));
     }

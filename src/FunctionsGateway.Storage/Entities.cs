@@ -57,6 +57,7 @@ public sealed class PendingRequestEntity : EntityBase
     public string ClientMode { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
+    public string? ClientAddress { get; set; }
 }
 
 /// <summary>Lookup by request id (PartitionKey "pending", RowKey = requestId): lists and resolves without a scan.</summary>
@@ -73,6 +74,7 @@ public sealed class PendingIndexEntity : EntityBase
     public string Platform { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
+    public string? ClientAddress { get; set; }
 }
 
 /// <summary>Marks an identity our own code created (a sub-agent), the only kind that may pair silently, once.</summary>
@@ -103,6 +105,7 @@ public sealed class ConnectionEntity : EntityBase
     public string? BoundSessionKey { get; set; }
     public DateTimeOffset? AdmittedAt { get; set; }
     public string? ClosedReason { get; set; }
+    public int AdmissionAttempts { get; set; }
 }
 
 /// <summary>One audit row: reason, device, scopesFrom → scopesTo, actor, time.</summary>

@@ -90,6 +90,7 @@ internal static class EntityMapping
         ClientMode = e.ClientMode,
         CreatedAt = e.CreatedAt,
         ExpiresAt = e.ExpiresAt,
+        ClientAddress = e.ClientAddress,
         Version = ToVersion(e.ETag),
     };
 
@@ -109,6 +110,7 @@ internal static class EntityMapping
         ClientMode = r.ClientMode,
         CreatedAt = r.CreatedAt,
         ExpiresAt = r.ExpiresAt,
+        ClientAddress = r.ClientAddress,
         ETag = ToETag(r.Version),
     };
 
@@ -125,6 +127,7 @@ internal static class EntityMapping
         Platform = r.Platform,
         CreatedAt = r.CreatedAt,
         ExpiresAt = r.ExpiresAt,
+        ClientAddress = r.ClientAddress,
     };
 
     public static PendingRequestRecord ToRecord(PendingIndexEntity e) => new()
@@ -139,6 +142,8 @@ internal static class EntityMapping
         Platform = e.Platform,
         CreatedAt = e.CreatedAt,
         ExpiresAt = e.ExpiresAt,
+        ClientAddress = e.ClientAddress,
+        Version = ToVersion(e.ETag),
     };
 
     public static InternalIdentityRecord ToRecord(InternalIdentityEntity e) => new()
@@ -201,6 +206,7 @@ internal static class EntityMapping
         BoundSessionKey = e.BoundSessionKey,
         AdmittedAt = e.AdmittedAt,
         ClosedReason = e.ClosedReason,
+        AdmissionAttempts = e.AdmissionAttempts,
         Version = ToVersion(e.ETag),
     };
 
@@ -219,6 +225,7 @@ internal static class EntityMapping
         BoundSessionKey = r.BoundSessionKey,
         AdmittedAt = r.AdmittedAt,
         ClosedReason = r.ClosedReason,
+        AdmissionAttempts = r.AdmissionAttempts,
         ETag = ToETag(r.Version),
     };
 }

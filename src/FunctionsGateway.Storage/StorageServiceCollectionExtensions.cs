@@ -38,6 +38,7 @@ public static class StorageServiceCollectionExtensions
         });
         services.TryAddSingleton<IDeviceStore, TableDeviceStore>();
         services.TryAddSingleton<IPairingRequestIndex, TablePairingRequestIndex>();
+        services.TryAddSingleton<IPendingLedger, TablePendingLedger>();
         services.TryAddSingleton<IConnectionStore, TableConnectionStore>();
         services.TryAddSingleton<IAuditStore, TableAuditStore>();
         services.TryAddSingleton<ISessionStore, TableSessionStore>();

@@ -213,6 +213,17 @@ internal sealed class TableDeviceStore(GatewayTables tables) : IDeviceStore
         return list;
     }
 
+    public async Task<ListPage<DeviceRecord>> ListDirectoryPageAsync(int limit, string? after, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DeviceRows.DirectoryPartition}");
+        if (after is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {after}");
+        }
+
+        return await TablePairingRequestIndex.PageAsync(tables.Devices, filter, limit, EntityMapping.ToRecord, (DeviceEntity e) => e.RowKey, cancellationToken);
+    }
+
     /// <summary>
     /// One write alone, without a batch. A conditional delete of a row that is already gone answers 404 without
     /// throwing: that is a lost race too, never a success.

@@ -25,10 +25,18 @@ public sealed partial class AdmissionService(
     IEnumerable<IMethodHandler> handlers,
     IEnumerable<IConnectionObserver> observers,
     IOptions<GatewayOptions> gatewayOptions,
+    IOptions<PairingLimits> pairingLimits,
     TimeProvider time,
     ILogger<AdmissionService> logger)
 {
+    /// <summary>Close reason once a connection has used up its failed admission attempts.</summary>
+    public const string AttemptsExhaustedCloseReason = "admission attempts exhausted";
+
+    /// <summary>Close reason when the gate would file a request but a pending-request cap is reached.</summary>
+    public const string PendingLimitCloseReason = "pairing request limit reached";
+
     private readonly GatewayOptions options = gatewayOptions.Value;
+    private readonly int maxAdmissionFailures = pairingLimits.Value.MaxAdmissionFailures;
 
     private const int MaxAttempts = 5;
 
@@ -45,7 +53,12 @@ public sealed partial class AdmissionService(
 
         var nonce = Base64Url.Encode(RandomNumberGenerator.GetBytes(24));
         var now = time.GetUtcNow();
-        if (!await connections.TryIssueChallengeAsync(existing, context.ConnectionId, nonce, now + options.ChallengeLifetime, cancellationToken))
+
+        // A new challenge on a known row keeps that row, so the attempts it has spent still count.
+        var issued = existing is null
+            ? await connections.TryIssueChallengeAsync(null, context.ConnectionId, nonce, now + options.ChallengeLifetime, cancellationToken)
+            : await TryRechallengeAsync(existing, nonce, now + options.ChallengeLifetime, cancellationToken);
+        if (!issued)
         {
             return GatewayResponse.Invalid("concurrent admission on this connection", DetailCodes.ConcurrentUpdate);
         }
@@ -134,9 +147,11 @@ public sealed partial class AdmissionService(
 
         var expired = connection.NonceExpiresAt is null || connection.NonceExpiresAt <= now;
 
-        // Single use: the challenge is spent by this attempt, whatever its outcome.
+        // Single use: the challenge is spent by this attempt, whatever its outcome, and counted: every attempt that does
+        // not admit the connection is a failed one (NOT_PAIRED ends admission anyway).
         connection.Nonce = null;
         connection.NonceExpiresAt = null;
+        connection.AdmissionAttempts++;
         if (!await connections.TryReplaceAsync(connection, cancellationToken))
         {
             return new(GatewayResponse.Invalid("device nonce already used", DetailCodes.NonceMismatch));
@@ -144,7 +159,8 @@ public sealed partial class AdmissionService(
 
         if (expired)
         {
-            return new(GatewayResponse.Invalid("device nonce expired: request a new connect.challenge", DetailCodes.NonceMismatch));
+            return await FailedAttemptAsync(context, connection,
+                GatewayResponse.Invalid("device nonce expired: request a new connect.challenge", DetailCodes.NonceMismatch), cancellationToken);
         }
 
         var scopeNames = p.Scopes ?? [];
@@ -154,7 +170,7 @@ public sealed partial class AdmissionService(
         if (!Base64Url.TryDecode(device.Signature, out var signature)
             || !DeviceIdentity.Verify(publicKey, Encoding.UTF8.GetBytes(payload), signature))
         {
-            return new(GatewayResponse.Invalid("device signature invalid", DetailCodes.SignatureInvalid));
+            return await FailedAttemptAsync(context, connection, GatewayResponse.Invalid("device signature invalid", DetailCodes.SignatureInvalid), cancellationToken);
         }
 
         var request = new AccessRequest(deviceId, device.PublicKey!, role, scopes,
@@ -172,7 +188,9 @@ public sealed partial class AdmissionService(
             var snapshot = await devices.ReadAsync(request.DeviceId, roleName, context.Origin == CallOrigin.Internal, cancellationToken);
             if (Authenticate(auth, snapshot) is { } authError)
             {
-                return await RefuseAsync(context, admitted, authError, cancellationToken);
+                return admitted
+                    ? await RefuseAsync(context, admitted, authError, cancellationToken)
+                    : await FailedAttemptAsync(context, connection, authError, cancellationToken);
             }
 
             var verdict = PairingGate.Evaluate(snapshot, request, context.Origin);
@@ -186,11 +204,21 @@ public sealed partial class AdmissionService(
             if (verdict.Kind == GateVerdictKind.RequiresApproval)
             {
                 var approved = snapshot.Device is null ? ScopeSet.None : OperatorScopes.FromStorage(snapshot.Device.Scopes);
-                var pending = await requests.RequestAsync(request, verdict.Reason!, approved, snapshot.Device, cancellationToken);
-                if (pending is null)
+                var address = context.Origin == CallOrigin.Network ? ClientAddress.FromUserId(context.UserId) : null;
+                var outcome = await requests.RequestAsync(request, verdict.Reason!, approved, snapshot.Device, address, cancellationToken);
+                if (outcome is null)
                 {
                     continue;
                 }
+
+                if (outcome.Refusal is { } full)
+                {
+                    // Over a cap: nothing stored, nothing announced, and this connection is done with admission.
+                    await connections.MarkClosedAsync(context.ConnectionId, PendingLimitCloseReason, cancellationToken);
+                    return new(full, PendingLimitCloseReason);
+                }
+
+                var pending = outcome.Pending!;
 
                 var details = new PairingRequiredDetails(pending.RequestId, pending.Reason, pending.Role,
                     OperatorScopes.ToNames(request.Scopes), OperatorScopes.ToNames(approved));
@@ -205,8 +233,10 @@ public sealed partial class AdmissionService(
             // A sub-agent's key never leaves the process; if it were presented over the network, it is still refused.
             if (snapshot.Device!.IsInternal && context.Origin != CallOrigin.Internal)
             {
-                return await RefuseAsync(context, admitted,
-                    GatewayResponse.Invalid("a sub-agent identity cannot connect over the network", DetailCodes.InternalIdentityBoundary), cancellationToken);
+                var boundary = GatewayResponse.Invalid("a sub-agent identity cannot connect over the network", DetailCodes.InternalIdentityBoundary);
+                return admitted
+                    ? await RefuseAsync(context, admitted, boundary, cancellationToken)
+                    : await FailedAttemptAsync(context, connection, boundary, cancellationToken);
             }
 
             // Admit the connection row before the device partition records it, so a racing revocation that
@@ -257,73 +287,6 @@ public sealed partial class AdmissionService(
             cancellationToken);
     }
 
-    /// <summary>The shared gateway token, or this device's unrevoked token for the requested role.</summary>
-    private GatewayResponse? Authenticate(ConnectAuth? auth, DeviceSnapshot snapshot)
-    {
-        if (DeviceTokens.SecretEquals(auth?.Token, options.SharedToken))
-        {
-            return null;
-        }
-
-        if (!string.IsNullOrEmpty(auth?.DeviceToken))
-        {
-            return snapshot.Token is { IsActive: true } token && DeviceTokens.Matches(auth.DeviceToken, token.TokenHash)
-                ? null
-                : GatewayResponse.Invalid("unauthorized: device token mismatch", DetailCodes.AuthDeviceTokenMismatch);
-        }
-
-        return GatewayResponse.Invalid(
-            string.IsNullOrEmpty(auth?.Token) ? "unauthorized: gateway token missing" : "unauthorized: gateway token mismatch",
-            DetailCodes.AuthUnauthorized);
-    }
-
-    /// <summary>
-    /// One transaction in the device's partition: record the live connection, mint a token if one is due, and touch
-    /// the device and token rows under their versions, so a concurrent revoke, rotation, removal or approval forces a re-check.
-    /// </summary>
-    private (List<DeviceWrite> Writes, string? MintedToken) AdmissionWrites(string connectionId, DeviceSnapshot snapshot, string roleName)
-    {
-        var now = time.GetUtcNow();
-        var device = snapshot.Device!;
-        device.LastSeenAt = now;
-        var writes = new List<DeviceWrite>
-        {
-            DeviceWrite.Replace(device),
-            DeviceWrite.Upsert(new DeviceConnectionRecord
-            {
-                DeviceId = device.DeviceId,
-                ConnectionId = connectionId,
-                Role = roleName,
-                AdmittedAt = now,
-            }),
-        };
-
-        string? minted = null;
-        var token = snapshot.Token;
-        if (token is { IssuePending: false, IsActive: true })
-        {
-            // Unchanged, but under its version: a revoke or rotation committed since the read fails this commit.
-            writes.Add(DeviceWrite.Check(token));
-        }
-        else
-        {
-            (minted, var hash) = DeviceTokens.Mint();
-            var fresh = new DeviceTokenRecord
-            {
-                DeviceId = device.DeviceId,
-                Role = roleName,
-                TokenHash = hash,
-                Scopes = roleName == GatewayRoles.Operator ? device.Scopes : string.Empty,
-                CreatedAt = token?.CreatedAt ?? now,
-                RotatedAt = token is null ? null : now,
-            };
-            fresh.Version = token?.Version;
-            writes.Add(token is null ? DeviceWrite.Add(fresh) : DeviceWrite.Replace(fresh));
-        }
-
-        return (writes, minted);
-    }
-
     private async Task<DispatchResult> RefuseAsync(CallContext context, bool admitted, GatewayResponse response, CancellationToken cancellationToken)
     {
         if (admitted)
@@ -332,41 +295,6 @@ public sealed partial class AdmissionService(
         }
 
         return new(response);
-    }
-
-    private static GatewayResponse? Refusal(ConnectionRecord? connection) => connection?.State switch
-    {
-        ConnectionState.Admitted => GatewayResponse.Invalid("already connected: a connection performs one handshake", DetailCodes.AlreadyConnected),
-        ConnectionState.Closed => GatewayResponse.Invalid("connection closed: " + connection!.ClosedReason, DetailCodes.ConnectionClosed),
-        _ => null,
-    };
-
-    private static GatewayResponse? Shape(ConnectParams p)
-    {
-        string? missing = p switch
-        {
-            { Client: null } => "client",
-            { Client.Id: null or "" } => "client.id",
-            { Client.Mode: null or "" } => "client.mode",
-            { Role: null or "" } => "role",
-            { Device: null } => "device",
-            { Device.Id: null or "" } => "device.id",
-            { Device.PublicKey: null or "" } => "device.publicKey",
-            { Device.Signature: null or "" } => "device.signature",
-            _ => null,
-        };
-        if (missing is not null)
-        {
-            return GatewayResponse.Invalid("invalid connect params: missing " + missing, DetailCodes.InvalidParams, new { field = missing });
-        }
-
-        if (p.Client!.Id!.Length > 128 || p.Client.Mode!.Length > 64 || (p.Client.Platform?.Length ?? 0) > 64
-            || (p.Client.DeviceFamily?.Length ?? 0) > 64 || (p.Scopes?.Length ?? 0) > 16 || p.Device!.Id!.Length > 128)
-        {
-            return GatewayResponse.Invalid("invalid connect params: a field is too long", DetailCodes.InvalidParams);
-        }
-
-        return null;
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "connection {ConnectionId} admitted: device={DeviceId} role={Role} scopes={Scopes}")]

@@ -23,6 +23,9 @@ public sealed class ConnectionRecord
     public DateTimeOffset? AdmittedAt { get; set; }
     public string? ClosedReason { get; set; }
 
+    /// <summary>Challenges spent by <c>connect</c> on this connection; every one that did not admit it was a failed attempt.</summary>
+    public int AdmissionAttempts { get; set; }
+
     /// <summary>The store's opaque version (an ETag); every conditional write names the version it read.</summary>
     public string? Version { get; set; }
 }

@@ -17,6 +17,13 @@ public static class SettingNames
     /// <summary>How long a call may wait on storage before it answers <c>UNAVAILABLE</c> (<c>Gateway:Storage:Deadline</c>).</summary>
     public const string StorageDeadline = "Gateway__Storage__Deadline";
 
+    // Pending-request caps, event budget, resolved-request memory and failed admissions (PairingLimits).
+    public const string PairingMaxPending = "Gateway__Pairing__MaxPending";
+    public const string PairingMaxPendingPerAddress = "Gateway__Pairing__MaxPendingPerAddress";
+    public const string PairingMaxRequestedEventsPerMinute = "Gateway__Pairing__MaxRequestedEventsPerMinute";
+    public const string PairingResolvedRetention = "Gateway__Pairing__ResolvedRetention";
+    public const string PairingMaxAdmissionFailures = "Gateway__Pairing__MaxAdmissionFailures";
+
     /// <summary>The configuration section that <c>Gateway__*</c> settings bind to.</summary>
     public const string GatewaySection = "Gateway";
 

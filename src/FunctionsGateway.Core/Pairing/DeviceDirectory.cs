@@ -17,4 +17,16 @@ public sealed class DeviceDirectory(IDeviceStore devices)
 
     public async Task<IReadOnlyList<PairedDeviceView>> ListAsync(string? onlyDeviceId, CancellationToken cancellationToken)
         => [.. (await devices.ListDirectoryAsync(onlyDeviceId, cancellationToken)).Select(PairedDeviceView.From)];
+
+    /// <summary>One page in device-id order after <paramref name="after"/>; just the one device when <paramref name="onlyDeviceId"/> is set.</summary>
+    public async Task<ListPage<PairedDeviceView>> ListPageAsync(string? onlyDeviceId, int limit, string? after, CancellationToken cancellationToken)
+    {
+        if (onlyDeviceId is not null)
+        {
+            return new(await ListAsync(onlyDeviceId, cancellationToken), null);
+        }
+
+        var page = await devices.ListDirectoryPageAsync(limit, after, cancellationToken);
+        return new([.. page.Items.Select(PairedDeviceView.From)], page.Next);
+    }
 }

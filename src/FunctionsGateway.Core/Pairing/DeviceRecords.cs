@@ -58,6 +58,24 @@ public sealed class PendingRequestRecord : DeviceRow
     public string ClientMode { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>The client address key it is counted under (<see cref="ClientAddress"/>); null when unknown.</summary>
+    public string? ClientAddress { get; set; }
+}
+
+/// <summary>A decided request, remembered for a while so its id answers "already resolved" rather than "unknown".</summary>
+public sealed class ResolvedRequestRecord
+{
+    public string RequestId { get; set; } = string.Empty;
+    public string DeviceId { get; set; } = string.Empty;
+
+    /// <summary><c>approved</c> or <c>rejected</c>.</summary>
+    public string Decision { get; set; } = string.Empty;
+
+    public DateTimeOffset ResolvedAt { get; set; }
+
+    /// <summary>The store's opaque version (an ETag).</summary>
+    public string? Version { get; set; }
 }
 
 /// <summary>Marks an identity our own code created (a sub-agent), the only kind that may pair silently, once.</summary>

@@ -32,7 +32,7 @@ public sealed class DeviceRemoval(
                 // Never paired: an internal marker or a pending request may still be there, and goes too.
                 if ((rows.Internal is not null || rows.Pending is not null) && await devices.TryRemoveAsync(rows, cancellationToken) && rows.Pending is { } orphan)
                 {
-                    await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(orphan.RequestId, cancellationToken));
+                    await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(orphan, cancellationToken));
                 }
 
                 return GatewayResponse.Invalid("device not found: " + deviceId, DetailCodes.DeviceNotFound);
@@ -53,7 +53,7 @@ public sealed class DeviceRemoval(
             var closed = await closer.CloseAsync([.. rows.Connections.Select(c => c.ConnectionId)], RemovedCloseReason, cancellationToken, caller);
             if (rows.Pending is { } pending)
             {
-                await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(pending.RequestId, cancellationToken));
+                await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(pending, cancellationToken));
             }
 
             await AfterCommit.RunAsync(logger, "directory", () => directory.RemoveAsync(deviceId, cancellationToken));

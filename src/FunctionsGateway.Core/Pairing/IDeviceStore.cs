@@ -78,4 +78,7 @@ public interface IDeviceStore
     Task DeleteDirectoryAsync(string deviceId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<DeviceRecord>> ListDirectoryAsync(string? onlyDeviceId, CancellationToken cancellationToken);
+
+    /// <summary>Paired devices in device-id order after <paramref name="after"/>, at most <paramref name="limit"/>; Next is the last id when there may be more.</summary>
+    Task<ListPage<DeviceRecord>> ListDirectoryPageAsync(int limit, string? after, CancellationToken cancellationToken);
 }

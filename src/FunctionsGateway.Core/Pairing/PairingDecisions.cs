@@ -104,7 +104,7 @@ public sealed partial class PairingDecisions(
 
         // Committed: the audit row comes first; what follows is bookkeeping that must not turn success into failure.
         await audit.WriteAsync(new AuditRecord(AuditActions.Approved, deviceId, actor.Name, scopesFrom, scopesTo, pending.Reason, requestId, pending.Role), cancellationToken);
-        await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(requestId, cancellationToken));
+        await AfterCommit.RunAsync(logger, "index", () => requests.ResolvedAsync(pending, "approved", cancellationToken));
         await AfterCommit.RunAsync(logger, "directory", () => directory.SyncAsync(device, cancellationToken));
         await AfterCommit.RunAsync(logger, "event", () => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
             new PairResolvedEvent(requestId, deviceId, "approved", now.ToUnixTimeMilliseconds()), cancellationToken));
@@ -135,7 +135,7 @@ public sealed partial class PairingDecisions(
         var now = time.GetUtcNow();
         var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
         await audit.WriteAsync(new AuditRecord(AuditActions.Rejected, pending.DeviceId, actor.Name, approved, approved, pending.Reason, requestId, pending.Role), cancellationToken);
-        await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(requestId, cancellationToken));
+        await AfterCommit.RunAsync(logger, "index", () => requests.ResolvedAsync(pending, "rejected", cancellationToken));
         await AfterCommit.RunAsync(logger, "event", () => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
             new PairResolvedEvent(requestId, pending.DeviceId, "rejected", now.ToUnixTimeMilliseconds()), cancellationToken));
         LogResolved(logger, requestId, pending.DeviceId, "rejected", actor.Name);
@@ -172,8 +172,9 @@ public sealed partial class PairingDecisions(
         PairedAt = now,
     };
 
+    /// <summary>A decision that lost the race to another one (or to a newer request) inside its read-then-write window.</summary>
     private static GatewayResponse AlreadyResolved(string requestId)
-        => GatewayResponse.Invalid("pairing request already resolved or changed concurrently: " + requestId, DetailCodes.ConcurrentUpdate);
+        => GatewayResponse.Invalid("pairing request resolved or changed concurrently: " + requestId, DetailCodes.ConcurrentUpdate);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "pairing request {RequestId} for device {DeviceId} {Decision} by {Actor}")]
     private static partial void LogResolved(ILogger logger, string requestId, string deviceId, string decision, string actor);

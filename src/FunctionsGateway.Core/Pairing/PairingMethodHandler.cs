@@ -7,9 +7,8 @@ namespace FunctionsGateway.Core.Pairing;
 
 /// <summary><c>device.pair.*</c> and <c>device.token.*</c> over the gateway (all need operator.pairing).</summary>
 public sealed class PairingMethodHandler(
-    PairingRequests requests,
     PairingDecisions decisions,
-    DeviceDirectory directory,
+    PairingPaging paging,
     DeviceTokenService tokens,
     DeviceRemoval removal,
     IDeviceStore devices) : IMethodHandler
@@ -26,9 +25,9 @@ public sealed class PairingMethodHandler(
         switch (context.Method)
         {
             case GatewayMethods.DevicePairList:
-                var pending = await requests.ListAsync(null, cancellationToken);
-                var paired = await directory.ListAsync(context.Principal.IsAdmin ? null : context.Principal.DeviceId, cancellationToken);
-                return GatewayResponse.Success(new { pending, paired });
+                var list = context.Bind<ListParams>();
+                var (page, badList) = await paging.ListAsync(context.Principal.IsAdmin ? null : context.Principal.DeviceId, list.Limit, list.Next, cancellationToken);
+                return badList ?? GatewayResponse.Success(page!);
             case GatewayMethods.DevicePairApprove:
                 return await decisions.ApproveAsync(RequireRequestId(context), actor, cancellationToken);
             case GatewayMethods.DevicePairReject:
@@ -100,6 +99,12 @@ public sealed class PairingMethodHandler(
         return string.IsNullOrWhiteSpace(p.RequestId)
             ? throw new InvalidParamsException("requestId is required (approve and reject take an exact request id)")
             : p.RequestId;
+    }
+
+    private sealed class ListParams
+    {
+        [JsonPropertyName("limit")] public int? Limit { get; set; }
+        [JsonPropertyName("next")] public string? Next { get; set; }
     }
 
     private sealed class RequestTarget

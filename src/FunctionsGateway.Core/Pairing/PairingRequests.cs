@@ -7,13 +7,17 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsGateway.Core.Pairing;
 
+/// <summary>The stored (or reused) pending request, or why none was stored.</summary>
+public sealed record PairingRequestOutcome(PendingRequestRecord? Pending, GatewayResponse? Refusal);
+
 /// <summary>
-/// Pending pairing requests: one per device, an identical retry keeps its id, a different ask supersedes it, and
-/// each expires. Every write is conditional on the version it read.
+/// Pending pairing requests: one per device, an identical retry keeps its id, a different ask supersedes it, each
+/// expires, and live ones are capped (<see cref="PendingLimits"/>). Every write is conditional on the version it read.
 /// </summary>
 public sealed partial class PairingRequests(
     IDeviceStore devices,
     IPairingRequestIndex index,
+    PendingLimits limits,
     AuditLog audit,
     IGatewayNotifier notifier,
     IOptions<GatewayOptions> options,
@@ -25,8 +29,10 @@ public sealed partial class PairingRequests(
     /// <summary>
     /// Stores (or reuses) the device's pending request; a different newer one supersedes the older. Returns null when
     /// the device record is no longer the one the gate judged (an approval landed meanwhile): the caller re-evaluates.
+    /// Past a cap nothing is stored or announced, and the outcome carries the refusal.
     /// </summary>
-    public async Task<PendingRequestRecord?> RequestAsync(AccessRequest request, string reason, ScopeSet approvedScopes, DeviceRecord? judged, CancellationToken cancellationToken)
+    public async Task<PairingRequestOutcome?> RequestAsync(AccessRequest request, string reason, ScopeSet approvedScopes, DeviceRecord? judged,
+        string? clientAddress, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -43,7 +49,7 @@ public sealed partial class PairingRequests(
             var now = time.GetUtcNow();
             if (existing is not null && existing.ExpiresAt > now && SameAsk(existing, request, reason))
             {
-                return existing;
+                return new(existing, null);
             }
 
             var fresh = new PendingRequestRecord
@@ -61,7 +67,16 @@ public sealed partial class PairingRequests(
                 ClientMode = request.ClientMode,
                 CreatedAt = now,
                 ExpiresAt = now + options.Value.PairingRequestLifetime,
+                ClientAddress = clientAddress,
             };
+
+            // Counted before it exists, so racing requests cannot all slip under a cap; a refusal stores nothing.
+            var reservation = await limits.ReserveAsync(fresh, existing, cancellationToken);
+            if (reservation.Refusal is { } refusal)
+            {
+                LogRefused(logger, fresh.DeviceId, clientAddress ?? "unknown", refusal.Error!.Message);
+                return new(null, refusal);
+            }
 
             // Index first, so the request is resolvable by id the moment it exists.
             await index.AddAsync(fresh, cancellationToken);
@@ -74,6 +89,7 @@ public sealed partial class PairingRequests(
             if (!await devices.TryCommitAsync([write], cancellationToken))
             {
                 await index.DeleteAsync(fresh.RequestId, cancellationToken);
+                await limits.ReleaseAsync(fresh, cancellationToken);
                 if (attempt < MaxAttempts)
                 {
                     continue;
@@ -89,32 +105,58 @@ public sealed partial class PairingRequests(
                 var scopes = OperatorScopes.FromStorage(existing.ApprovedScopes);
                 await audit.WriteAsync(new AuditRecord(expired ? AuditActions.Expired : AuditActions.Superseded, existing.DeviceId, "system:gateway",
                     scopes, scopes, existing.Reason, existing.RequestId, existing.Role), cancellationToken);
-                await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
-                    new PairResolvedEvent(existing.RequestId, existing.DeviceId, expired ? "expired" : "rejected", now.ToUnixTimeMilliseconds()), cancellationToken);
+                if (reservation.Announce)
+                {
+                    await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
+                        new PairResolvedEvent(existing.RequestId, existing.DeviceId, expired ? "expired" : "rejected", now.ToUnixTimeMilliseconds()), cancellationToken);
+                }
             }
 
             await audit.WriteAsync(new AuditRecord(AuditActions.Requested, fresh.DeviceId, "device:" + fresh.DeviceId,
                 approvedScopes, approvedScopes | request.Scopes, reason, fresh.RequestId, fresh.Role), cancellationToken);
-            await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairRequested, PendingRequestView.From(fresh), cancellationToken);
+
+            // Past the announcement budget the request is stored and listed, but watchers are not told one by one.
+            if (reservation.Announce)
+            {
+                await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairRequested, PendingRequestView.From(fresh), cancellationToken);
+            }
+
             LogRequested(logger, fresh.RequestId, fresh.DeviceId, reason, fresh.ApprovedScopes, fresh.RequestedScopes);
-            return fresh;
+            return new(fresh, null);
         }
     }
 
-    /// <summary>Pending, unexpired requests, optionally of one device.</summary>
+    /// <summary>Every pending, unexpired request, optionally of one device (page by page, for in-process callers).</summary>
     public async Task<IReadOnlyList<PendingRequestView>> ListAsync(string? onlyDeviceId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        return [.. (await index.ListAsync(cancellationToken))
-            .Where(r => r.ExpiresAt > now && (onlyDeviceId is null || r.DeviceId == onlyDeviceId))
-            .Select(PendingRequestView.From)];
+        var all = new List<PendingRequestView>();
+        string? after = null;
+        do
+        {
+            var page = await index.ListLiveAsync(time.GetUtcNow(), PairingPaging.MaxLimit, after, onlyDeviceId, cancellationToken);
+            all.AddRange(page.Items.Select(PendingRequestView.From));
+            after = page.Next;
+        }
+        while (after is not null);
+
+        return all;
     }
 
-    /// <summary>The live request with this exact id, or the refusal to answer (unknown, or expired and now purged).</summary>
+    /// <summary>One page of pending, unexpired requests in request-id order, after the position <paramref name="after"/>.</summary>
+    public async Task<ListPage<PendingRequestView>> ListPageAsync(int limit, string? after, CancellationToken cancellationToken)
+    {
+        var page = await index.ListLiveAsync(time.GetUtcNow(), limit, after, null, cancellationToken);
+        return new([.. page.Items.Select(PendingRequestView.From)], page.Next);
+    }
+
+    /// <summary>
+    /// The live request with this exact id, or the refusal to answer: unknown, expired, already decided, or changing
+    /// under a concurrent decision right now.
+    /// </summary>
     public async Task<(PendingRequestRecord? Pending, GatewayResponse? Error)> FindLiveAsync(string requestId, CancellationToken cancellationToken)
     {
         // Request ids are 32 lowercase hex; anything else is unknown before storage sees it.
-        if (requestId is not { Length: 32 } || !requestId.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+        if (requestId is not { Length: 32 } || !requestId.All(char.IsAsciiHexDigitLower))
         {
             return (null, NotFound(requestId ?? string.Empty));
         }
@@ -122,41 +164,76 @@ public sealed partial class PairingRequests(
         var indexed = await index.FindAsync(requestId, cancellationToken);
         if (indexed is null)
         {
-            return (null, NotFound(requestId));
-        }
-
-        var pending = await devices.GetPendingAsync(indexed.DeviceId, cancellationToken);
-        if (pending is null || pending.RequestId != requestId)
-        {
-            await index.DeleteAsync(requestId, cancellationToken);
-            return (null, NotFound(requestId));
+            return (null, await index.FindResolvedAsync(requestId, cancellationToken) is { } decided ? Resolved(decided) : NotFound(requestId));
         }
 
         var now = time.GetUtcNow();
-        if (pending.ExpiresAt <= now)
+        var pending = await devices.GetPendingAsync(indexed.DeviceId, cancellationToken);
+        if (pending is not null && pending.RequestId == requestId)
         {
-            await ExpireAsync(pending, now, cancellationToken);
-            return (null, GatewayResponse.Invalid("pairing request expired: " + requestId, DetailCodes.RequestExpired));
+            if (pending.ExpiresAt <= now)
+            {
+                await ExpireAsync(pending, indexed, now, cancellationToken);
+                return (null, Expired(requestId));
+            }
+
+            return (pending, null);
         }
 
-        return (pending, null);
+        // The device no longer holds it: a decision committed (its record may still be on its way), or it is a leftover.
+        if (await index.FindResolvedAsync(requestId, cancellationToken) is { } resolved)
+        {
+            return (null, Resolved(resolved));
+        }
+
+        if (indexed.ExpiresAt <= now)
+        {
+            await index.TryDeleteAsync(indexed, cancellationToken);
+            return (null, Expired(requestId));
+        }
+
+        return (null, GatewayResponse.Invalid("pairing request changed concurrently: " + requestId + "; list the pending requests again",
+            DetailCodes.ConcurrentUpdate));
     }
 
-    /// <summary>Drops a request from the index once its device row no longer holds it.</summary>
-    public Task ForgetAsync(string requestId, CancellationToken cancellationToken) => index.DeleteAsync(requestId, cancellationToken);
-
-    private async Task ExpireAsync(PendingRequestRecord pending, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>After a committed decision: remember it for a while, drop the request from the index, stop counting it.</summary>
+    public async Task ResolvedAsync(PendingRequestRecord pending, string decision, CancellationToken cancellationToken)
     {
-        if (!await devices.TryCommitAsync([DeviceWrite.Delete(pending)], cancellationToken))
+        await index.MarkResolvedAsync(new ResolvedRequestRecord
         {
-            return;
+            RequestId = pending.RequestId,
+            DeviceId = pending.DeviceId,
+            Decision = decision,
+            ResolvedAt = time.GetUtcNow(),
+        }, cancellationToken);
+        await ForgetAsync(pending, cancellationToken);
+    }
+
+    /// <summary>Drops a request from the index, and from the caps, once its device row no longer holds it.</summary>
+    public async Task ForgetAsync(PendingRequestRecord pending, CancellationToken cancellationToken)
+    {
+        await index.DeleteAsync(pending.RequestId, cancellationToken);
+        await limits.ReleaseAsync(pending, cancellationToken);
+    }
+
+    /// <summary>
+    /// Expires a request its device row still holds (the winner of the conditional delete audits and announces it),
+    /// then drops its index row. Returns how many of those two rows this call deleted.
+    /// </summary>
+    internal async Task<int> ExpireAsync(PendingRequestRecord pending, PendingRequestRecord indexed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        if (await devices.TryCommitAsync([DeviceWrite.Delete(pending)], cancellationToken))
+        {
+            removed++;
+            var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
+            await audit.WriteAsync(new AuditRecord(AuditActions.Expired, pending.DeviceId, "system:gateway", approved, approved, pending.Reason, pending.RequestId, pending.Role), cancellationToken);
+            await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
+                new PairResolvedEvent(pending.RequestId, pending.DeviceId, "expired", now.ToUnixTimeMilliseconds()), cancellationToken);
         }
 
-        var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
-        await audit.WriteAsync(new AuditRecord(AuditActions.Expired, pending.DeviceId, "system:gateway", approved, approved, pending.Reason, pending.RequestId, pending.Role), cancellationToken);
-        await index.DeleteAsync(pending.RequestId, cancellationToken);
-        await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
-            new PairResolvedEvent(pending.RequestId, pending.DeviceId, "expired", now.ToUnixTimeMilliseconds()), cancellationToken);
+        // No release: an expired entry has already stopped counting, and the ledger sheds it at its next write.
+        return removed + (await index.TryDeleteAsync(indexed, cancellationToken) ? 1 : 0);
     }
 
     private static bool SameAsk(PendingRequestRecord existing, AccessRequest request, string reason)
@@ -170,7 +247,17 @@ public sealed partial class PairingRequests(
     private static GatewayResponse NotFound(string requestId)
         => GatewayResponse.Invalid("unknown pairing request: " + requestId, DetailCodes.RequestNotFound);
 
+    private static GatewayResponse Expired(string requestId)
+        => GatewayResponse.Invalid("pairing request expired: " + requestId, DetailCodes.RequestExpired);
+
+    private static GatewayResponse Resolved(ResolvedRequestRecord resolved)
+        => GatewayResponse.Invalid($"pairing request already resolved ({resolved.Decision}): {resolved.RequestId}", DetailCodes.RequestResolved,
+            new { requestId = resolved.RequestId, deviceId = resolved.DeviceId, decision = resolved.Decision, resolvedAtMs = resolved.ResolvedAt.ToUnixTimeMilliseconds() });
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
         Message = "pairing required: request {RequestId} device={DeviceId} reason={Reason} scopesFrom={ScopesFrom} scopesTo={ScopesTo}")]
     private static partial void LogRequested(ILogger logger, string requestId, string deviceId, string reason, string scopesFrom, string scopesTo);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "pairing request for device {DeviceId} from {Address} refused: {Problem}")]
+    private static partial void LogRefused(ILogger logger, string deviceId, string address, string problem);
 }

@@ -15,7 +15,7 @@ public sealed class AdminPairingFunction(AdminPairingApi handler)
     public async Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = GatewayRoutes.AdminPairingList)] HttpRequest request,
         CancellationToken cancellationToken)
-        => await handler.ListAsync(cancellationToken);
+        => await handler.ListAsync(request, cancellationToken);
 
     [Function("AdminPairingApprove")]
     public async Task<IActionResult> Approve(

@@ -10,5 +10,5 @@ public sealed class NegotiateFunction(NegotiateEndpoint handler)
 {
     [Function(nameof(NegotiateFunction))]
     public IActionResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GatewayRoutes.Negotiate)] HttpRequest request)
-        => handler.Handle();
+        => handler.Handle(request);
 }

@@ -33,6 +33,11 @@ public sealed class GatewayHarness : IAsyncDisposable
         {
             ["AzureWebJobsStorage"] = Azurite.ConnectionString,
             ["Gateway:SharedToken"] = SharedToken,
+
+            // Every test process shares this Azurite, and the pending-request caps and the announcement budget are
+            // gateway-wide (one ledger row): at their defaults, tests running at once would spend each other's.
+            ["Gateway:Pairing:MaxPending"] = "2000",
+            ["Gateway:Pairing:MaxRequestedEventsPerMinute"] = "10000",
         }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));

@@ -41,6 +41,10 @@ public sealed class LocalHostFixture : IAsyncLifetime
             ["Gateway:LocalSignalRAccessKey"] = AccessKey,
             ["LocalHost:QueueRetrySeconds"] = "1",
 
+            // Gateway-wide caps live in this shared Azurite: at their defaults, concurrent test processes would spend each other's.
+            ["Gateway:Pairing:MaxPending"] = "2000",
+            ["Gateway:Pairing:MaxRequestedEventsPerMinute"] = "10000",
+
             // Workers registered by an earlier run against the same Azurite are gone; a pool of its own never offers to them.
             ["Gateway:Runs:WorkerPool"] = "e2e" + Guid.NewGuid().ToString("N")[..12],
             ["Logging:LogLevel:Default"] = "Warning",

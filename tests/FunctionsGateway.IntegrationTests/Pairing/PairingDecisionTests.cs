@@ -29,7 +29,7 @@ public sealed class PairingDecisionTests
         var loser = Assert.Single(results, r => !r.Ok);
         Assert.Equal(ErrorCodes.InvalidRequest, loser.Error!.Code);
         Assert.Contains(GatewayHarness.Json(loser.Error).GetProperty("details").GetProperty("code").GetString(),
-            new[] { DetailCodes.ConcurrentUpdate, DetailCodes.RequestNotFound });
+            new[] { DetailCodes.ConcurrentUpdate, DetailCodes.RequestResolved });
 
         var tokens = (await gw.DeviceRowsAsync(key.DeviceId)).Where(r => r.RowKey.StartsWith(DeviceRows.TokenPrefix, StringComparison.Ordinal)).ToList();
         Assert.Single(tokens);
