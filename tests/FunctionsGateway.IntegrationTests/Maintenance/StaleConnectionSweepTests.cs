@@ -81,7 +81,7 @@ public sealed class StaleConnectionSweepTests
         Assert.False(await rig.RowExistsAsync(expired));
         Assert.True(await rig.RowExistsAsync(openLive));
         Assert.False(await rig.RowExistsAsync(openGone));
-        Assert.Equal([openGone, openLive], rig.Presence.Asked.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { openGone, openLive }.Order(StringComparer.Ordinal), rig.Presence.Asked.Order(StringComparer.Ordinal));
         Assert.Equal((4, 3), (report["connections"].Examined, report["connections"].Removed));
     }
 
