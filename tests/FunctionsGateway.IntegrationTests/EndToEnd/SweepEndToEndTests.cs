@@ -5,6 +5,7 @@ using FunctionsGateway.Core.Runs;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.LocalHost;
 using FunctionsGateway.Protocol;
+using FunctionsGateway.SignalR.Serverless;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -103,6 +104,23 @@ public sealed class SweepEndToEndTests : IAsyncLifetime
         Assert.Equal("echo: work", Str(await RunAsync(op, second), "output"));
         var stored = await app.Services.GetRequiredService<IRunStore>().GetAsync(second, CancellationToken.None);
         Assert.Equal(liveClient.ConnectionId, stored!.OfferedTo);
+    }
+
+    [Fact]
+    public async Task The_local_service_answers_the_existence_check_as_the_service_does()
+    {
+        await using var live = await PairedAsync([OperatorScopes.Read]);
+        var service = app.Services.GetRequiredService<ISignalRServiceClient>();
+
+        Assert.True(await service.ConnectionExistsAsync(GatewayProtocol.Hub, live.ConnectionId));
+        Assert.False(await service.ConnectionExistsAsync(GatewayProtocol.Hub, "never-" + Guid.NewGuid().ToString("N")));
+
+        // Signed with another key, the question is refused: that is "could not ask", never "gone".
+        using var http = new HttpClient();
+        var stranger = new SignalRRestClient(http, SignalRConnectionString.Parse($"Endpoint=http://{baseUrl.Host};Port={baseUrl.Port};AccessKey={new string('x', 44)};Version=1.0;"),
+            new SignalRRestClientOptions { RetryDelay = TimeSpan.Zero });
+        var refused = await Assert.ThrowsAsync<SignalRServiceException>(() => stranger.ConnectionExistsAsync(GatewayProtocol.Hub, live.ConnectionId));
+        Assert.Equal(401, refused.StatusCode);
     }
 
     public async Task DisposeAsync()
