@@ -104,6 +104,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // app, which resolves it.
       AzureSignalRConnectionString: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${signalRConnectionStringSecretName})'
       Gateway__SharedToken: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${sharedTokenSecretName})'
+      // The stale-state sweep's timer (six-field cron, UTC). The timer trigger reads it as %GatewaySweepSchedule%,
+      // so it must be set: without it the host cannot index SweepFunction.
+      GatewaySweepSchedule: '0 */5 * * * *'
     }
   }
 }

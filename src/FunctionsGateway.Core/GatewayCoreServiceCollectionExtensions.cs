@@ -69,6 +69,19 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<IMethodHandler, RunMethodHandler>();
         services.AddSingleton<IMethodHandler, WorkerMethodHandler>();
         services.AddSingleton<IMethodHandler, SpawnMethodHandler>();
+        services.AddGatewaySweep(configuration);
         return services;
+    }
+
+    /// <summary>The periodic sweep and its steps (connections, then workers); a host adds the service to ask and its scope.</summary>
+    private static void AddGatewaySweep(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SweepOptions>, SweepOptionsValidator>());
+        services.TryAddSingleton<IConnectionPresence, UnknownConnectionPresence>();
+        services.TryAddSingleton(ConnectionScope.None);
+        services.AddSingleton<Sweeper>();
+        services.AddSingleton<ISweepStep, StaleConnectionSweep>();
+        services.AddSingleton<ISweepStep, StaleWorkerSweep>();
     }
 }

@@ -1,4 +1,5 @@
 using FunctionsGateway.Core;
+using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Sessions;
 using FunctionsGateway.SignalR.Serverless;
@@ -36,6 +37,13 @@ public static class GatewayServiceCollectionExtensions
         services.AddQueueHandler<CloseConnectionQueueHandler>();
         services.AddQueueHandler<SpawnSubagentQueueHandler>();
         services.AddQueueHandler<RunTimerQueueHandler>();
+
+        // The sweep asks this gateway's service about connections it stamped as its own (its endpoint).
+        services.Replace(ServiceDescriptor.Singleton<IConnectionPresence, SignalRConnectionPresence>());
+        services.Replace(ServiceDescriptor.Singleton(sp => new ConnectionScope(
+            sp.GetRequiredService<SignalRServiceOptions>().Connection.Endpoint.GetLeftPart(UriPartial.Authority))));
+        services.AddSingleton(_ => SweepSchedule.FromConfiguration(configuration));
+        services.AddSingleton<SweepTimerHandler>();
         services.AddHostedService<TransportStartup>();
         return services;
     }
@@ -49,12 +57,13 @@ public static class GatewayServiceCollectionExtensions
     }
 }
 
-/// <summary>Checks the SignalR setting at start, so a bad value fails before the first call.</summary>
+/// <summary>Checks the SignalR setting and the sweep schedule at start, so a bad value fails before the first call.</summary>
 internal sealed class TransportStartup(IServiceProvider services) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = services.GetRequiredService<SignalRServiceOptions>();
+        _ = services.GetRequiredService<SweepSchedule>();
         return Task.CompletedTask;
     }
 

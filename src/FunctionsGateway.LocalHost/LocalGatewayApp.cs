@@ -53,6 +53,7 @@ public static class LocalGatewayApp
             new Uri(upstreamUrl),
             localKey));
         builder.Services.AddHostedService<QueuePumps>();
+        builder.Services.AddHostedService<SweepTimer>();
 
         var app = builder.Build();
         if (selfHosted)

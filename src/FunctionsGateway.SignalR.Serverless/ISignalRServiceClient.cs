@@ -35,6 +35,12 @@ public interface ISignalRServiceClient
     /// <summary>Closes a connection; <see cref="SignalROperationResult.NotExisted"/> when it is already gone.</summary>
     Task<SignalROperationResult> CloseConnectionAsync(string hub, string connectionId, string? reason, CancellationToken cancellationToken = default);
 
-    /// <summary>True when the connection exists (HEAD 200), false on 404.</summary>
+    /// <summary>
+    /// Whether the service holds the connection right now: <c>HEAD /api/hubs/{hub}/connections/{connectionId}</c>
+    /// (api-version 2022-06-01; the older v1 API asked the same with <c>GET /api/v1/hubs/…</c>). The answer is in the
+    /// status alone, there is no body: 200 the connection is live, 404 the service does not know it (ended, or never
+    /// was). True on 200, false on 404; any other status, after the usual retries, throws
+    /// <see cref="SignalRServiceException"/>, so a caller can tell "gone" from "could not ask".
+    /// </summary>
     Task<bool> ConnectionExistsAsync(string hub, string connectionId, CancellationToken cancellationToken = default);
 }

@@ -106,6 +106,9 @@ public sealed class ConnectionEntity : EntityBase
     public DateTimeOffset? AdmittedAt { get; set; }
     public string? ClosedReason { get; set; }
     public int AdmissionAttempts { get; set; }
+
+    /// <summary>The service that holds the connection (its endpoint), so a sweep asks only the service that can answer.</summary>
+    public string? Service { get; set; }
 }
 
 /// <summary>One audit row: reason, device, scopesFrom → scopesTo, actor, time.</summary>

@@ -92,11 +92,22 @@ internal sealed class TableRunStore(GatewayTables tables, IOptions<RunOptions> o
         }
     }
 
-    public async Task DeleteWorkerAsync(string connectionId, CancellationToken cancellationToken)
+    public async Task<bool> DeleteWorkerAsync(string connectionId, CancellationToken cancellationToken)
     {
-        if (TableKeys.IsValid(connectionId))
+        if (!TableKeys.IsValid(connectionId))
         {
-            await Table.DeleteIfExistsAsync(workers, connectionId, cancellationToken);
+            return false;
+        }
+
+        try
+        {
+            // The SDK answers a delete of a missing entity with its 404 response instead of throwing.
+            var response = await Table.DeleteEntityAsync(workers, connectionId, ETag.All, cancellationToken);
+            return response.Status != 404;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return false;
         }
     }
 

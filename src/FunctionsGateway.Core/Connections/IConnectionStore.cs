@@ -18,4 +18,14 @@ public interface IConnectionStore
     Task MarkClosedAsync(string connectionId, string reason, CancellationToken cancellationToken);
 
     Task DeleteAsync(string connectionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rows of this gateway's service (<see cref="ConnectionScope"/>) last written before <paramref name="writtenBefore"/>,
+    /// in connection-id order from just after <paramref name="afterConnectionId"/>: one filtered query, read page by page,
+    /// so rows written since then are never returned (nor paid for beyond the scan). Nothing without a scope.
+    /// </summary>
+    IAsyncEnumerable<ConnectionRecord> ListIdleAsync(DateTimeOffset writtenBefore, string? afterConnectionId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the row only if it is unchanged since it was read (its version); false if it changed or is gone.</summary>
+    Task<bool> TryDeleteAsync(ConnectionRecord row, CancellationToken cancellationToken);
 }

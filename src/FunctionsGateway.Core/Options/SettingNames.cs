@@ -24,6 +24,12 @@ public static class SettingNames
     public const string PairingResolvedRetention = "Gateway__Pairing__ResolvedRetention";
     public const string PairingMaxAdmissionFailures = "Gateway__Pairing__MaxAdmissionFailures";
 
+    /// <summary>
+    /// The sweep's cron schedule. A flat name, unlike the <c>Gateway__*</c> settings: the Functions host reads it as the
+    /// timer trigger's <c>%GatewaySweepSchedule%</c> binding expression, which it resolves reliably only for flat names.
+    /// </summary>
+    public const string SweepSchedule = "GatewaySweepSchedule";
+
     /// <summary>The configuration section that <c>Gateway__*</c> settings bind to.</summary>
     public const string GatewaySection = "Gateway";
 

@@ -18,7 +18,8 @@ public interface IRunStore
     /// <summary>Adds the worker, or with a version replaces it under that version; false on a lost race.</summary>
     Task<bool> TrySaveWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken);
 
-    Task DeleteWorkerAsync(string connectionId, CancellationToken cancellationToken);
+    /// <summary>Removes the worker; false when it was already gone (someone else removed it first).</summary>
+    Task<bool> DeleteWorkerAsync(string connectionId, CancellationToken cancellationToken);
 }
 
 /// <summary>What a run timer asks for when it fires.</summary>

@@ -202,16 +202,19 @@ public sealed partial class RunService(
         await EndAsync(run.RunId, RunStatuses.TimedOut, null, message, r => !RunStatuses.IsTerminal(r.Status), cancellationToken);
     }
 
-    /// <summary>A worker connection went away: its running runs fail, and runs only offered to it are offered again.</summary>
-    public async Task WorkerGoneAsync(string connectionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// A worker connection went away: its running runs fail, and runs only offered to it are offered again. True when
+    /// this call removed the worker row (false when it was not registered, or a racing removal got there first).
+    /// </summary>
+    public async Task<bool> WorkerGoneAsync(string connectionId, CancellationToken cancellationToken)
     {
         var worker = await runs.GetWorkerAsync(connectionId, cancellationToken);
         if (worker is null)
         {
-            return;
+            return false;
         }
 
-        await runs.DeleteWorkerAsync(connectionId, cancellationToken);
+        var removed = await runs.DeleteWorkerAsync(connectionId, cancellationToken);
         foreach (var runId in WorkerOffers.Split(worker.ActiveRunIds))
         {
             var run = await runs.GetAsync(runId, cancellationToken);
@@ -230,6 +233,8 @@ public sealed partial class RunService(
                 await offers.OfferAsync(run, cancellationToken);
             }
         }
+
+        return removed;
     }
 
     /// <summary>

@@ -22,7 +22,7 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal(
             ["AdminPairingApprove", "AdminPairingList", "AdminPairingReject", "CloseConnectionFunction", "NegotiateFunction", "RunTimerFunction",
-                "SignalRUpstreamFunction", "SpawnSubagentFunction"],
+                "SignalRUpstreamFunction", "SpawnSubagentFunction", "SweepFunction"],
             functions.Keys.Order(StringComparer.Ordinal));
 
         AssertHttp(functions["NegotiateFunction"], GatewayRoutes.Negotiate, "post", "Anonymous");
@@ -42,6 +42,11 @@ public sealed class FunctionsMetadataTests
             Assert.Equal(SettingNames.Storage, queue.GetProperty("connection").GetString());
         }
 
+        // The sweep's schedule is the app setting, read by the Functions host: each app can set its own.
+        var timer = Trigger(functions["SweepFunction"]);
+        Assert.Equal("timerTrigger", timer.GetProperty("type").GetString());
+        Assert.Equal("%" + SettingNames.SweepSchedule + "%", timer.GetProperty("schedule").GetString());
+
         Assert.All(functions.Values, f => Assert.Equal("FunctionsGateway.dll", f.GetProperty("scriptFile").GetString()));
     }
 
@@ -59,13 +64,13 @@ public sealed class FunctionsMetadataTests
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "local.settings.sample.json")));
         var values = sample.RootElement.GetProperty("Values");
-        foreach (var setting in new[] { SettingNames.Storage, SettingNames.SignalR, SettingNames.SharedToken, SettingNames.AdminKey })
+        foreach (var setting in new[] { SettingNames.Storage, SettingNames.SignalR, SettingNames.SharedToken, SettingNames.AdminKey, SettingNames.SweepSchedule })
         {
             Assert.True(values.TryGetProperty(setting, out _), $"local.settings.sample.json lacks {setting}");
         }
 
         var bicep = string.Join('\n', Directory.GetFiles(Path.Combine(Root, "infra"), "*.bicep", SearchOption.AllDirectories).Select(File.ReadAllText));
-        foreach (var name in StorageNames.AllTables.Concat(StorageNames.AllQueues).Append(SettingNames.SignalR).Append(SettingNames.SharedToken))
+        foreach (var name in StorageNames.AllTables.Concat(StorageNames.AllQueues).Append(SettingNames.SignalR).Append(SettingNames.SharedToken).Append(SettingNames.SweepSchedule))
         {
             // A quoted string, or an app-setting key in an object literal.
             Assert.True(Regex.IsMatch(bicep, $"(['\"]{Regex.Escape(name)}['\"]|\\b{Regex.Escape(name)}\\s*:)"), $"infra/*.bicep does not name {name}");

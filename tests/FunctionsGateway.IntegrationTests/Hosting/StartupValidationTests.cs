@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FunctionsGateway.Core.Maintenance;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Resilience;
 using FunctionsGateway.Hosting;
@@ -145,6 +146,32 @@ public sealed class StartupValidationTests
         Assert.Contains($"Setting '{SettingNames.SignalR}'", configuration.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(value, configuration.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("do-not-print-me", configuration.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(HostKind.LocalHost, "every five minutes")]
+    [InlineData(HostKind.LocalHost, "*/5 * * * *")]
+    [InlineData(HostKind.FunctionApp, "0 */5 * * * * *")]
+    public async Task A_sweep_schedule_that_is_not_a_six_field_cron_fails_at_start_naming_it(HostKind host, string value)
+    {
+        var failure = await StartFailure(host, SettingNames.SweepSchedule, value);
+
+        var configuration = Assert.IsType<GatewayConfigurationException>(failure);
+        Assert.Equal(SettingNames.SweepSchedule, configuration.Setting);
+        Assert.Contains($"Setting '{SettingNames.SweepSchedule}'", configuration.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(HostKind.LocalHost, "Gateway__Sweep__GracePeriod", "00:00:00")]
+    [InlineData(HostKind.FunctionApp, "Gateway__Sweep__Budget", "0")]
+    [InlineData(HostKind.FunctionApp, "Gateway__Sweep__StepTimeout", "01:00:00")]
+    public async Task A_bad_sweep_setting_fails_options_validation_at_start_naming_it(HostKind host, string setting, string value)
+    {
+        var failure = await StartFailure(host, setting, value);
+
+        var validation = Assert.IsType<OptionsValidationException>(failure);
+        Assert.Equal(typeof(SweepOptions), validation.OptionsType);
+        Assert.Contains($"Setting '{setting}'", validation.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using FunctionsGateway.Client;
+using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Maintenance;
+using FunctionsGateway.Core.Runs;
+using FunctionsGateway.Core.SubAgents;
+using FunctionsGateway.IntegrationTests.Infrastructure;
+using FunctionsGateway.IntegrationTests.SubAgents;
+using FunctionsGateway.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FunctionsGateway.IntegrationTests.Maintenance;
+
+/// <summary>
+/// The service as the sweep sees it: a connection is live while the test says so, gone otherwise; or the whole service is
+/// unreachable. Counts every question, since a fresh row must cost none.
+/// </summary>
+public sealed class ScriptedPresence : IConnectionPresence
+{
+    public ConcurrentDictionary<string, bool> Live { get; } = new();
+    public ConcurrentQueue<string> Asked { get; } = new();
+    public bool Unreachable { get; set; }
+
+    public Task<ConnectionPresence> CheckAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        Asked.Enqueue(connectionId);
+        return Task.FromResult(Unreachable ? ConnectionPresence.Unknown : Live.ContainsKey(connectionId) ? ConnectionPresence.Present : ConnectionPresence.Gone);
+    }
+}
+
+/// <summary>
+/// A gateway (core and storage, against Azurite) that sweeps: its connection rows are stamped with a service of its own
+/// and its workers are in a pool of its own, so its sweeps see only this test's rows, however many tests share Azurite.
+/// Two rigs given the same <see cref="Service"/>, pool and presence are two hosts of one gateway.
+/// </summary>
+public sealed class SweepRig : IAsyncDisposable
+{
+    public static readonly TimeSpan Grace = TimeSpan.FromMinutes(10);
+
+    private SweepRig(GatewayHarness gateway, string service, string pool, ScriptedPresence presence, ManualQueues queues)
+    {
+        Gateway = gateway;
+        Service = service;
+        Pool = pool;
+        Presence = presence;
+        Queues = queues;
+    }
+
+    public GatewayHarness Gateway { get; }
+    public string Service { get; }
+    public string Pool { get; }
+    public ScriptedPresence Presence { get; }
+    public ManualQueues Queues { get; }
+    public Sweeper Sweeper => Gateway.Get<Sweeper>();
+    public IConnectionStore Connections => Gateway.Get<IConnectionStore>();
+    public IRunStore Runs => Gateway.Get<IRunStore>();
+
+    public static async Task<SweepRig> StartAsync(
+        SweepRig? sameGatewayAs = null,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null)
+    {
+        var service = sameGatewayAs?.Service ?? "http://sweep-" + Guid.NewGuid().ToString("N")[..16] + ".test";
+        var pool = sameGatewayAs?.Pool ?? "sweep" + Guid.NewGuid().ToString("N")[..12];
+        var presence = sameGatewayAs?.Presence ?? new ScriptedPresence();
+        var queues = new ManualQueues();
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Gateway:Runs:WorkerPool"] = pool,
+            ["Gateway:Sweep:GracePeriod"] = Grace.ToString(),
+        };
+        var gateway = await GatewayHarness.StartAsync(services =>
+        {
+            services.AddSingleton(new ConnectionScope(service));
+            services.AddSingleton<IConnectionPresence>(presence);
+            services.AddSingleton<ISpawnQueue>(queues);
+            services.AddSingleton<IRunTimers>(queues);
+            configure?.Invoke(services);
+        }, all);
+        return new SweepRig(gateway, service, pool, presence, queues);
+    }
+
+    /// <summary>Moves this host's clock past the grace period: every row written so far is idle.</summary>
+    public void PassGracePeriod() => Gateway.Time.Advance(Grace + TimeSpan.FromMinutes(1));
+
+    public Task<SweepReport> SweepAsync() => Sweeper.RunAsync(CancellationToken.None);
+
+    /// <summary>A paired, admitted connection the service holds (live until the test forgets it).</summary>
+    public async Task<Attempt> LiveAsync(string role = GatewayRoles.Operator, params string[] scopes)
+    {
+        using var key = DeviceKey.Generate();
+        var attempt = await Gateway.PairAsync(key, scopes, role);
+        Presence.Live[attempt.ConnectionId] = true;
+        return attempt;
+    }
+
+    /// <summary>The service lost the connection and its disconnect event never reached the gateway.</summary>
+    public void Lose(string connectionId) => Presence.Live.TryRemove(connectionId, out _);
+
+    /// <summary>
+    /// An admitted row written straight to the store, for a made-up connection and device: cheap enough to make many.
+    /// Live (the service holds it) unless <paramref name="live"/> is false.
+    /// </summary>
+    public async Task<string> AdmittedRowAsync(bool live, string? connectionId = null)
+    {
+        var id = connectionId ?? GatewayHarness.NewConnectionId();
+        Assert.True(await Connections.TryIssueChallengeAsync(null, id, "nonce", Gateway.Time.GetUtcNow().AddMinutes(1), CancellationToken.None));
+        var row = (await Connections.GetAsync(id, CancellationToken.None))!;
+        row.State = ConnectionState.Admitted;
+        row.DeviceId = "dev-" + Guid.NewGuid().ToString("N");
+        row.Role = GatewayRoles.Operator;
+        row.AdmittedAt = Gateway.Time.GetUtcNow();
+        Assert.True(await Connections.TryReplaceAsync(row, CancellationToken.None));
+        if (live)
+        {
+            Presence.Live[id] = true;
+        }
+
+        return id;
+    }
+
+    /// <summary>A challenged row whose challenge expires at <paramref name="expiresAt"/> (a client that never went on to connect).</summary>
+    public async Task<string> ChallengedRowAsync(DateTimeOffset expiresAt)
+    {
+        var id = GatewayHarness.NewConnectionId();
+        Assert.True(await Connections.TryIssueChallengeAsync(null, id, "nonce", expiresAt, CancellationToken.None));
+        return id;
+    }
+
+    public async Task<bool> RowExistsAsync(string connectionId) => await Connections.GetAsync(connectionId, CancellationToken.None) is not null;
+
+    public async Task<bool> WorkerExistsAsync(string connectionId) => await Runs.GetWorkerAsync(connectionId, CancellationToken.None) is not null;
+
+    public ValueTask DisposeAsync() => Gateway.DisposeAsync();
+}
