@@ -54,7 +54,7 @@ public sealed class StorageStallTests
             var status = Time(() => gw.CallAsync(op.ConnectionId, GatewayMethods.Status));
             var challenge = Time(() => gw.CallAsync(GatewayHarness.NewConnectionId(), GatewayMethods.ConnectChallenge));
             var approve = Time(() => gw.CallAsync(approver.ConnectionId, GatewayMethods.DevicePairApprove, new { requestId = viaMethod }));
-            var list = Time(() => admin.ListAsync(CancellationToken.None));
+            var list = Time(() => admin.ListAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None));
             var adminApprove = Time(() => admin.ApproveAsync(viaAdmin, CancellationToken.None));
             calls = await Task.WhenAll(status, challenge, approve).WaitAsync(Hung);
             requests = await Task.WhenAll(list, adminApprove).WaitAsync(Hung);
@@ -96,7 +96,7 @@ public sealed class StorageStallTests
         }
 
         // Nothing written before the stall is lost: both devices paired before it are still paired with their scopes.
-        var listed = JsonDocument.Parse((await admin.ListAsync(CancellationToken.None)).Body).RootElement;
+        var listed = JsonDocument.Parse((await admin.ListAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None)).Body).RootElement;
         var paired = listed.GetProperty("paired").EnumerateArray().Select(d => d.GetProperty("deviceId").GetString()).ToList();
         Assert.Contains(approverKey.DeviceId, paired);
         Assert.Contains(operatorKey.DeviceId, paired);
@@ -143,7 +143,7 @@ public sealed class StorageStallTests
         Assert.NotNull(device);
         Assert.Equal(OperatorScopes.Read, device.Scopes);
         Assert.True(retried.Response.Ok || retried.Response.Error?.Code == ErrorCodes.InvalidRequest, GatewayHarness.Describe(retried.Response));
-        var listed = JsonDocument.Parse((await gw.Get<AdminPairingApi>().ListAsync(CancellationToken.None)).Body).RootElement;
+        var listed = JsonDocument.Parse((await gw.Get<AdminPairingApi>().ListAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None)).Body).RootElement;
         Assert.DoesNotContain(listed.GetProperty("pending").EnumerateArray(), p => p.GetProperty("requestId").GetString() == requestId);
         var tokens = (await gw.DeviceRowsAsync(key.DeviceId)).Where(r => r.RowKey.StartsWith(DeviceRows.TokenPrefix, StringComparison.Ordinal));
         Assert.Single(tokens);
@@ -161,7 +161,7 @@ public sealed class StorageStallTests
         await using var gw = new GatewayHarness(services => WithStorageOf(services), Settings(down));
 
         var call = await Time(() => gw.CallAsync(GatewayHarness.NewConnectionId(), GatewayMethods.ConnectChallenge)).WaitAsync(Hung);
-        var list = await Time(() => gw.Get<AdminPairingApi>().ListAsync(CancellationToken.None)).WaitAsync(Hung);
+        var list = await Time(() => gw.Get<AdminPairingApi>().ListAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None)).WaitAsync(Hung);
 
         AssertWithinDeadline(call.Elapsed);
         AssertStorageUnavailable(GatewayHarness.Json(call.Value.Response));

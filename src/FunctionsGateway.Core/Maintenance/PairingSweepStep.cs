@@ -1,7 +1,7 @@
-using FunctionsGateway.Core.Maintenance;
+using FunctionsGateway.Core.Pairing;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsGateway.Core.Pairing;
+namespace FunctionsGateway.Core.Maintenance;
 
 /// <summary>
 /// The pairing part of the periodic sweep: expired pending requests (their device row and index row), index rows that
