@@ -55,8 +55,8 @@ internal static class PairCommand
 
     /// <summary>
     /// Connects; while the gateway needs an approval, prints the pending request id once (and again if it changes) and
-    /// reconnects after <paramref name="poll"/>, then twice as long each time up to the options' maximum, until approved. A timeout or a rejected request is printed and returned
-    /// as its exit code, with no client.
+    /// reconnects after <paramref name="poll"/>, then twice as long each time up to the options' maximum, until approved.
+    /// A timeout or a rejected request is printed and returned as its exit code, with no client.
     /// </summary>
     public static async Task<ApprovedConnection> ConnectWhenApprovedAsync(
         GatewayClientOptions options, TimeSpan poll, TimeSpan timeout, CliConsole console, CancellationToken cancellationToken)

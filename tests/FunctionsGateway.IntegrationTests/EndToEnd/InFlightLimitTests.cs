@@ -83,9 +83,16 @@ public sealed class InFlightLimitTests(LocalHostFixture host) : IDisposable
             // With storage frozen, a call that reads it cannot answer: the ones that do answer never went near it.
             var calls = Enumerable.Range(0, Limit + Extra).Select(_ => UpstreamCallAsync(baseUrl, client.ConnectionId, GatewayMethods.Status)).ToList();
             var answered = new List<JsonElement>();
+            using var deadline = new CancellationTokenSource(Patience);
             while (answered.Count < Extra)
             {
-                var done = await Task.WhenAny(calls.Where(c => !c.IsCompleted)).WaitAsync(Patience);
+                var next = Task.WhenAny(calls);
+                if (await Task.WhenAny(next, Task.Delay(Timeout.Infinite, deadline.Token)) != next)
+                {
+                    Assert.Fail($"only {answered.Count} of {Limit + Extra} calls answered while storage was frozen: {string.Join(", ", answered.Select(a => a.GetRawText()))}");
+                }
+
+                var done = await next;
                 answered.Add(await done);
                 calls.Remove(done);
             }

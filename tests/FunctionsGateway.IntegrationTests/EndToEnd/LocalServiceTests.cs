@@ -76,21 +76,6 @@ public sealed class LocalServiceTests(LocalHostFixture host) : IDisposable
     }
 
     [Fact]
-    public async Task A_connections_pipelined_calls_are_forwarded_one_at_a_time_and_answered_in_order()
-    {
-        await using var connection = await GatewayConnection.StartAsync(host.BaseUrl, false);
-        var order = new System.Collections.Concurrent.ConcurrentQueue<int>();
-
-        // A challenge does storage work and a health check none: forwarded at once, the health check would overtake.
-        var calls = Enumerable.Range(0, 6).Select(i =>
-            connection.RequestAsync(i % 2 == 0 ? Protocol.GatewayMethods.ConnectChallenge : Protocol.GatewayMethods.Health, null)
-                .ContinueWith(_ => order.Enqueue(i), TaskScheduler.Default)).ToArray();
-        await Task.WhenAll(calls);
-
-        Assert.Equal(new[] { 0, 1, 2, 3, 4, 5 }, order.ToArray());
-    }
-
-    [Fact]
     public async Task Closing_an_unknown_connection_through_the_rest_api_succeeds_as_the_service_does()
     {
         const string path = "/api/hubs/gateway/connections/nobody-here";

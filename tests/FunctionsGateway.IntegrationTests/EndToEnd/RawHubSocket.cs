@@ -66,10 +66,10 @@ internal sealed class RawHubSocket : IAsyncDisposable
     public async Task SendAsync(ReadOnlyMemory<byte> bytes, WebSocketMessageType type)
         => await socket.SendAsync(bytes, type, endOfMessage: true, CancellationToken.None);
 
-    /// <summary>Sends a hub message in this connection's protocol, framed.</summary>
-    public Task SendMessageAsync(HubMessage message)
-        => SendAsync(protocol.GetMessageBytes(message), protocol.TransferFormat == Microsoft.AspNetCore.Connections.TransferFormat.Binary
-            ? WebSocketMessageType.Binary : WebSocketMessageType.Text);
+    /// <summary>Sends hub messages in this connection's protocol, framed, all in one WebSocket message.</summary>
+    public Task SendMessagesAsync(params HubMessage[] messages)
+        => SendAsync(messages.SelectMany(m => protocol.GetMessageBytes(m).ToArray()).ToArray(),
+            protocol.TransferFormat == Microsoft.AspNetCore.Connections.TransferFormat.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text);
 
     /// <summary>The next hub message the service sends (pings skipped), or null once the WebSocket is closed.</summary>
     public async Task<HubMessage?> ReceiveMessageAsync(TimeSpan patience)

@@ -50,6 +50,26 @@ public sealed class ServiceConformanceTests(LocalHostFixture host) : IDisposable
             "the connection outlived its client");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_connections_pipelined_calls_are_forwarded_one_at_a_time_and_answered_in_order(bool messagePack)
+    {
+        await using var socket = await RawHubSocket.ConnectAsync(host.BaseUrl, messagePack);
+
+        // A challenge does storage work and a health check none: forwarded at once, a health check would overtake.
+        await socket.SendMessagesAsync([.. Enumerable.Range(0, 6).Select(i => new InvocationMessage($"{i}", GatewayProtocol.RequestTarget,
+            [new Dictionary<string, object> { ["method"] = i % 2 == 0 ? GatewayMethods.ConnectChallenge : GatewayMethods.Health }]))]);
+
+        var order = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            order.Add(Assert.IsType<CompletionMessage>(await socket.ReceiveMessageAsync(Patience)).InvocationId!);
+        }
+
+        Assert.Equal(["0", "1", "2", "3", "4", "5"], order);
+    }
+
     [Fact]
     public async Task A_client_that_ignores_the_close_message_is_disconnected_by_the_service_after_a_grace_period()
     {
