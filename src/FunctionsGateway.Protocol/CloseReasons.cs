@@ -39,6 +39,12 @@ public static class CloseReasons
     /// <summary>A sub-agent's run ended and its internal identity with it.</summary>
     public const string SubAgentRunEnded = "sub-agent run ended";
 
+    /// <summary>Device signatures failed too often on this connection: reconnect with a growing delay, with a correct key.</summary>
+    public const string AdmissionAttemptsExhausted = "admission attempts exhausted";
+
+    /// <summary>The gateway holds as many pending pairing requests as it takes: reconnect later, with a growing delay.</summary>
+    public const string PendingLimitReached = "pairing request limit reached";
+
     /// <summary>Every reason the gateway sends, each with what a client should do after it.</summary>
     public static IReadOnlyDictionary<string, CloseDisposition> All { get; } = new Dictionary<string, CloseDisposition>(StringComparer.Ordinal)
     {
@@ -47,6 +53,8 @@ public static class CloseReasons
         [DeviceTokenRevoked] = CloseDisposition.DoNotReconnect,
         [DeviceRemoved] = CloseDisposition.DoNotReconnect,
         [SubAgentRunEnded] = CloseDisposition.DoNotReconnect,
+        [AdmissionAttemptsExhausted] = CloseDisposition.Reconnect,
+        [PendingLimitReached] = CloseDisposition.Reconnect,
     };
 
     /// <summary>

@@ -30,10 +30,10 @@ public sealed partial class AdmissionService(
     ILogger<AdmissionService> logger)
 {
     /// <summary>Close reason once a connection has used up its failed admission attempts.</summary>
-    public const string AttemptsExhaustedCloseReason = "admission attempts exhausted";
+    public const string AttemptsExhaustedCloseReason = CloseReasons.AdmissionAttemptsExhausted;
 
     /// <summary>Close reason when the gate would file a request but a pending-request cap is reached.</summary>
-    public const string PendingLimitCloseReason = "pairing request limit reached";
+    public const string PendingLimitCloseReason = CloseReasons.PendingLimitReached;
 
     private readonly GatewayOptions options = gatewayOptions.Value;
     private readonly int maxAdmissionFailures = pairingLimits.Value.MaxAdmissionFailures;

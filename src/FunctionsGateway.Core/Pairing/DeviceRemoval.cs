@@ -14,7 +14,7 @@ public sealed class DeviceRemoval(
     ConnectionCloser closer,
     ILogger<DeviceRemoval> logger)
 {
-    public const string RemovedCloseReason = "device removed";
+    public const string RemovedCloseReason = CloseReasons.DeviceRemoved;
 
     private const int MaxAttempts = 5;
 

@@ -7,8 +7,8 @@ namespace FunctionsGateway.Core.Pairing;
 /// <summary><c>device.token.rotate</c> and <c>device.token.revoke</c>: read-modify-write of one token row under its version.</summary>
 public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, ConnectionCloser closer, TimeProvider time)
 {
-    public const string RevokedCloseReason = "device token revoked";
-    public const string RotatedCloseReason = "device token rotated";
+    public const string RevokedCloseReason = CloseReasons.DeviceTokenRevoked;
+    public const string RotatedCloseReason = CloseReasons.DeviceTokenRotated;
 
     private const int MaxAttempts = 5;
 

@@ -24,7 +24,7 @@ public sealed partial class SubAgentCompletion(
     IGatewayNotifier notifier,
     ILogger<SubAgentCompletion> logger)
 {
-    public const string EndedCloseReason = "sub-agent run ended";
+    public const string EndedCloseReason = CloseReasons.SubAgentRunEnded;
 
     private const int MaxAttempts = 8;
 
