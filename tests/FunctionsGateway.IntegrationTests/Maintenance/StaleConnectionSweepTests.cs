@@ -16,18 +16,17 @@ public sealed class StaleConnectionSweepTests
         await using var rig = await SweepRig.StartAsync();
         var live = await rig.LiveAsync(GatewayRoles.Operator, OperatorScopes.Read);
         var lost = await rig.LiveAsync(GatewayRoles.Operator, OperatorScopes.Read);
-        var lostWorker = await rig.LiveAsync(GatewayRoles.Node);
+        var lostWorker = await rig.WorkerRowAsync(live: false);
         rig.Lose(lost.ConnectionId);
-        rig.Lose(lostWorker.ConnectionId);
-        Assert.True(await rig.WorkerExistsAsync(lostWorker.ConnectionId));
+        Assert.True(await rig.WorkerExistsAsync(lostWorker));
 
         rig.PassGracePeriod();
         var report = await rig.SweepAsync();
 
         Assert.Equal(0, report.Failed);
         Assert.False(await rig.RowExistsAsync(lost.ConnectionId));
-        Assert.False(await rig.RowExistsAsync(lostWorker.ConnectionId));
-        Assert.False(await rig.WorkerExistsAsync(lostWorker.ConnectionId), "the worker of a removed connection is removed with it");
+        Assert.False(await rig.RowExistsAsync(lostWorker));
+        Assert.False(await rig.WorkerExistsAsync(lostWorker), "the worker of a removed connection is removed with it");
         Assert.DoesNotContain(await rig.Gateway.DeviceRowsAsync(lost.Params.Device!.Id!), r => r.RowKey == "conn:" + lost.ConnectionId);
         Assert.True(await rig.RowExistsAsync(live.ConnectionId));
         Assert.Contains(await rig.Gateway.DeviceRowsAsync(live.Params.Device!.Id!), r => r.RowKey == "conn:" + live.ConnectionId);

@@ -11,29 +11,29 @@ public sealed class StaleWorkerSweepTests
     {
         await using var rig = await SweepRig.StartAsync();
         var agentId = "sw" + Guid.NewGuid().ToString("N")[..12];
-        var op = await rig.LiveAsync(GatewayRoles.Operator, OperatorScopes.Write);
+        var op = await rig.AdmittedRowAsync(live: true, scopes: ScopeSet.Write);
 
         // The dead worker takes the first run and starts it; the live one joins and takes the second.
         var dead = await WorkerAsync(rig, agentId);
         var r1 = await StartRunAsync(rig, op, agentId);
-        Assert.True((await rig.Gateway.CallAsync(dead.ConnectionId, GatewayMethods.NodeEvent, new NodeEventParams { RunId = r1, Kind = NodeEventKinds.Started })).Response.Ok);
+        await ClaimAsync(rig, dead, r1);
         rig.Gateway.Time.Advance(TimeSpan.FromSeconds(1));
         var live = await WorkerAsync(rig, agentId);
         var r0 = await StartRunAsync(rig, op, agentId);
         Assert.Equal([r0], OffersTo(rig, live));
-        Assert.True((await rig.Gateway.CallAsync(live.ConnectionId, GatewayMethods.NodeEvent, new NodeEventParams { RunId = r0, Kind = NodeEventKinds.Started })).Response.Ok);
+        await ClaimAsync(rig, live, r0);
 
         // Its connection row went (a removal interrupted half-way); the worker row stayed. Both workers now hold one run,
         // and the dead one was offered least recently, so it would be offered the next run.
-        await rig.Connections.DeleteAsync(dead.ConnectionId, CancellationToken.None);
-        rig.Lose(dead.ConnectionId);
+        await rig.Connections.DeleteAsync(dead, CancellationToken.None);
+        rig.Lose(dead);
 
         var report = await rig.SweepAsync();
 
         Assert.Equal((0, 1), (report.Failed, report["workers"].Removed));
-        Assert.False(await rig.WorkerExistsAsync(dead.ConnectionId));
-        Assert.True(await rig.WorkerExistsAsync(live.ConnectionId));
-        var run1 = GatewayHarness.Json((await rig.Gateway.CallAsync(op.ConnectionId, GatewayMethods.RunsGet, new { runId = r1 })).Response.Payload);
+        Assert.False(await rig.WorkerExistsAsync(dead));
+        Assert.True(await rig.WorkerExistsAsync(live));
+        var run1 = GatewayHarness.Json((await rig.Gateway.CallAsync(op, GatewayMethods.RunsGet, new { runId = r1 })).Response.Payload);
         Assert.Equal((RunStatuses.Failed, "failed: the worker disconnected mid-run"), (run1.GetProperty("status").GetString(), run1.GetProperty("error").GetString()));
 
         var r2 = await StartRunAsync(rig, op, agentId);
@@ -45,34 +45,39 @@ public sealed class StaleWorkerSweepTests
     public async Task A_worker_whose_connection_is_closed_is_removed_and_a_worker_with_a_live_connection_stays()
     {
         await using var rig = await SweepRig.StartAsync();
-        var agentId = "sw" + Guid.NewGuid().ToString("N")[..12];
-        var closed = await WorkerAsync(rig, agentId);
-        var live = await WorkerAsync(rig, agentId);
-        await rig.Connections.MarkClosedAsync(closed.ConnectionId, "revoked", CancellationToken.None);
+        var closed = await rig.WorkerRowAsync(live: true);
+        var live = await rig.WorkerRowAsync(live: true);
+        await rig.Connections.MarkClosedAsync(closed, "revoked", CancellationToken.None);
 
         var report = await rig.SweepAsync();
 
         Assert.Equal((2, 1), (report["workers"].Examined, report["workers"].Removed));
-        Assert.False(await rig.WorkerExistsAsync(closed.ConnectionId));
-        Assert.True(await rig.WorkerExistsAsync(live.ConnectionId));
+        Assert.False(await rig.WorkerExistsAsync(closed));
+        Assert.True(await rig.WorkerExistsAsync(live));
         Assert.Empty(rig.Presence.Asked);
     }
 
-    private static async Task<Attempt> WorkerAsync(SweepRig rig, string agentId)
+    private static async Task<string> WorkerAsync(SweepRig rig, string agentId)
     {
-        var worker = await rig.LiveAsync(GatewayRoles.Node);
-        var ready = await rig.Gateway.CallAsync(worker.ConnectionId, GatewayMethods.NodeEvent, new NodeEventParams { Kind = NodeEventKinds.Ready, AgentIds = [agentId] });
+        var worker = await rig.WorkerRowAsync(live: true);
+        var ready = await rig.Gateway.CallAsync(worker, GatewayMethods.NodeEvent, new NodeEventParams { Kind = NodeEventKinds.Ready, AgentIds = [agentId] });
         Assert.True(ready.Response.Ok, GatewayHarness.Describe(ready.Response));
         return worker;
     }
 
-    private static async Task<string> StartRunAsync(SweepRig rig, Attempt op, string agentId)
+    private static async Task ClaimAsync(SweepRig rig, string worker, string runId)
     {
-        var started = await rig.Gateway.CallAsync(op.ConnectionId, GatewayMethods.Agent, new { sessionKey = SessionKeys.Main(agentId), task = "work" });
+        var started = await rig.Gateway.CallAsync(worker, GatewayMethods.NodeEvent, new NodeEventParams { RunId = runId, Kind = NodeEventKinds.Started });
+        Assert.True(started.Response.Ok, GatewayHarness.Describe(started.Response));
+    }
+
+    private static async Task<string> StartRunAsync(SweepRig rig, string op, string agentId)
+    {
+        var started = await rig.Gateway.CallAsync(op, GatewayMethods.Agent, new { sessionKey = SessionKeys.Main(agentId), task = "work" });
         Assert.True(started.Response.Ok, GatewayHarness.Describe(started.Response));
         return GatewayHarness.Json(started.Response.Payload).GetProperty("runId").GetString()!;
     }
 
-    private static List<string> OffersTo(SweepRig rig, Attempt worker)
-        => [.. rig.Gateway.Notifier.Events.Where(e => e.Name == GatewayEvents.NodeRun && e.Audience.Key == worker.ConnectionId).Select(e => ((NodeRunEvent)e.Payload).RunId)];
+    private static List<string> OffersTo(SweepRig rig, string worker)
+        => [.. rig.Gateway.Notifier.Events.Where(e => e.Name == GatewayEvents.NodeRun && e.Audience.Key == worker).Select(e => ((NodeRunEvent)e.Payload).RunId)];
 }

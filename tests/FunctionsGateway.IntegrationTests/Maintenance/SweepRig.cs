@@ -8,6 +8,7 @@ using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.IntegrationTests.SubAgents;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FunctionsGateway.IntegrationTests.Maintenance;
 
@@ -31,7 +32,8 @@ public sealed class ScriptedPresence : IConnectionPresence
 /// <summary>
 /// A gateway (core and storage, against Azurite) that sweeps: its connection rows are stamped with a service of its own
 /// and its workers are in a pool of its own, so its sweeps see only this test's rows, however many tests share Azurite.
-/// Two rigs given the same <see cref="Service"/>, pool and presence are two hosts of one gateway.
+/// Two rigs given the same <see cref="Service"/>, pool and presence are two hosts of one gateway. It runs the connection
+/// and worker steps only.
 /// </summary>
 public sealed class SweepRig : IAsyncDisposable
 {
@@ -76,13 +78,11 @@ public sealed class SweepRig : IAsyncDisposable
             services.AddSingleton<ISpawnQueue>(queues);
             services.AddSingleton<IRunTimers>(queues);
 
-            // The pairing step expires requests by time: with this rig's clock moved past the grace period, on the shared
-            // Azurite, it would expire other tests' live requests. Its own tests run it on a private Azurite.
-            foreach (var pairing in services.Where(d => d.ImplementationType == typeof(PairingSweepStep)).ToList())
-            {
-                services.Remove(pairing);
-            }
-
+            // Only the steps under test: another concern's step (expired pairing requests, say) would act on the
+            // shared Azurite by this rig's moved clock, and its requests would blur the counts.
+            services.RemoveAll<ISweepStep>();
+            services.AddSingleton<ISweepStep, StaleConnectionSweep>();
+            services.AddSingleton<ISweepStep, StaleWorkerSweep>();
             configure?.Invoke(services);
         }, all);
         return new SweepRig(gateway, service, pool, presence, queues);
@@ -106,17 +106,31 @@ public sealed class SweepRig : IAsyncDisposable
     public void Lose(string connectionId) => Presence.Live.TryRemove(connectionId, out _);
 
     /// <summary>
-    /// An admitted row written straight to the store, for a made-up connection and device: cheap enough to make many.
-    /// Live (the service holds it) unless <paramref name="live"/> is false.
+    /// An admitted row written straight to the store, for a made-up connection and device: cheap enough to make many, and
+    /// calls on it are authorized from the row as on any connection. Live (the service holds it) unless
+    /// <paramref name="live"/> is false.
     /// </summary>
-    public async Task<string> AdmittedRowAsync(bool live, string? connectionId = null)
+    public async Task<string> AdmittedRowAsync(bool live, string? connectionId = null, ScopeSet scopes = ScopeSet.None)
+        => await AdmitAsync(live, connectionId, GatewayRoles.Operator, scopes);
+
+    /// <summary>An admitted <c>node</c> row registered as a worker, as admission registers one.</summary>
+    public async Task<string> WorkerRowAsync(bool live)
+    {
+        var id = await AdmitAsync(live, null, GatewayRoles.Node, ScopeSet.None);
+        var row = (await Connections.GetAsync(id, CancellationToken.None))!;
+        await Gateway.Get<WorkerOffers>().RegisterAsync(id, row.DeviceId!, CancellationToken.None);
+        return id;
+    }
+
+    private async Task<string> AdmitAsync(bool live, string? connectionId, string role, ScopeSet scopes)
     {
         var id = connectionId ?? GatewayHarness.NewConnectionId();
         Assert.True(await Connections.TryIssueChallengeAsync(null, id, "nonce", Gateway.Time.GetUtcNow().AddMinutes(1), CancellationToken.None));
         var row = (await Connections.GetAsync(id, CancellationToken.None))!;
         row.State = ConnectionState.Admitted;
-        row.DeviceId = "dev-" + Guid.NewGuid().ToString("N");
-        row.Role = GatewayRoles.Operator;
+        row.DeviceId = "dev" + Guid.NewGuid().ToString("N");
+        row.Role = role;
+        row.ScopeMask = (int)scopes;
         row.AdmittedAt = Gateway.Time.GetUtcNow();
         Assert.True(await Connections.TryReplaceAsync(row, CancellationToken.None));
         if (live)
