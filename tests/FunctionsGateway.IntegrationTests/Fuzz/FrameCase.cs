@@ -80,7 +80,8 @@ public sealed class FrameCase : IFuzzCase
             }
 
             var problem = await OutcomeAsync(conversation, cancellationToken);
-            host.Tally(Surface, conversation.Replies.Any(r => r.Type == 3 && r.InvocationId == probeId) ? "probe answered"
+            host.Tally(Surface, conversation.HandshakeAnswer is { } answer && answer != "{}" ? "handshake refused"
+                : conversation.Replies.Any(r => r.Type == 3 && r.InvocationId == probeId) ? "probe answered"
                 : conversation.Closed || conversation.Replies.Any(r => r.Type == 7) ? "closed by the service" : "left by the client");
             return problem;
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
@@ -35,6 +36,7 @@ public sealed class FuzzHost : IAsyncDisposable
     private readonly PrivateAzurite storage;
     private readonly WebApplication app;
     private readonly ConcurrentQueue<string> serverErrors = new();
+    private int requestsSeen;
 
     private FuzzHost(PrivateAzurite storage, WebApplication app, Uri baseUrl)
     {
@@ -55,6 +57,9 @@ public sealed class FuzzHost : IAsyncDisposable
 
     public string StorageConnectionString => storage.ConnectionString;
 
+    /// <summary>CPU used so far by this process (gateway, local service and fuzz client together) and by the storage emulator.</summary>
+    public (TimeSpan Process, TimeSpan Storage) ProcessorTime => (Process.GetCurrentProcess().TotalProcessorTime, storage.ProcessorTime);
+
     /// <summary>Every 5xx response the app wrote, or exception it let escape: "{status} {path} {connection id}".</summary>
     public IReadOnlyCollection<string> ServerErrors => serverErrors;
 
@@ -66,6 +71,9 @@ public sealed class FuzzHost : IAsyncDisposable
     /// <summary>One line per surface: its outcomes, most frequent first.</summary>
     public IEnumerable<string> OutcomeLines() => Outcomes.GroupBy(o => o.Key.Surface, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
         .Select(g => $"{g.Key}: " + string.Join(", ", g.OrderByDescending(o => o.Value).Select(o => $"{o.Key.Outcome} x{o.Value}")));
+
+    /// <summary>Requests the status recorder saw: proof that it sits in the pipeline the fuzz goes through.</summary>
+    public int RequestsSeen => Volatile.Read(ref requestsSeen);
 
     /// <summary>Each case by the connection id it used, so a log line naming a connection can name its case and input.</summary>
     public ConcurrentDictionary<string, (string Label, IFuzzCase Case)> CaseOfConnection { get; } = new(StringComparer.Ordinal);
@@ -101,6 +109,7 @@ public sealed class FuzzHost : IAsyncDisposable
         // response except the client endpoint's own 400/401 refusals.
         app.Use(async (context, next) =>
         {
+            Interlocked.Increment(ref host.requestsSeen);
             try
             {
                 await next(context);

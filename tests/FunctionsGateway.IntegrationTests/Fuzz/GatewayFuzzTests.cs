@@ -71,12 +71,14 @@ public sealed class GatewayFuzzTests(ITestOutputHelper output, FuzzConsole conso
             var skipped = 0;
             async Task RunAsync(string surface, int cases, Func<int, IFuzzCase> generate)
             {
-                var started = clock.Elapsed;
+                var (started, cpu) = (clock.Elapsed, host.ProcessorTime);
                 var count = await FuzzRunner.RunAsync(surface, cases, Parallelism, TimeSpan.FromSeconds(60), generate, findings);
                 executed += count.Executed;
                 skipped += count.Skipped;
                 var skips = count.Skipped > 0 ? $", {count.Skipped} skipped" : string.Empty;
-                surfaces.Add($"{surface} {count.Executed}{skips} in {(clock.Elapsed - started).TotalSeconds:0.0} s");
+                var used = host.ProcessorTime;
+                surfaces.Add($"{surface} {count.Executed}{skips} in {(clock.Elapsed - started).TotalSeconds:0.0} s"
+                    + $" (cpu {(used.Process - cpu.Process).TotalSeconds:0.0} s + storage {(used.Storage - cpu.Storage).TotalSeconds:0.0} s)");
             }
 
             await RunAsync(UpstreamCase.Surface, UpstreamCases, i => new UpstreamCase(host, seed, i));
@@ -94,8 +96,14 @@ public sealed class GatewayFuzzTests(ITestOutputHelper output, FuzzConsole conso
             await CheckStillServingAsync(host, problems);
             var tables = await SettledDifferencesAsync(host, before);
             FlushFinalizers();
-            Append(problems, "tables changed (before -> after the fuzz)", tables);
-            Append(problems, "5xx responses or escaped exceptions", [.. host.ServerErrors]);
+            Append(problems, "tables changed (before -> after the fuzz)", [.. tables.Select(line => Attribute(host, line))]);
+            if (host.RequestsSeen < executed)
+            {
+                // Every case makes at least one HTTP request (a POST, a negotiate, a WebSocket upgrade).
+                problems.AppendLine($"- the 5xx recorder saw {host.RequestsSeen} requests for {executed} cases: it is not in their pipeline");
+            }
+
+            Append(problems, "5xx responses or escaped exceptions", [.. host.ServerErrors.Select(line => Attribute(host, line))]);
             Append(problems, "Error/Critical log lines", [.. host.Logs.Entries.Where(e => e.IsError).Select(e => Attribute(host, e.Describe()))]);
             lock (unobserved)
             {
