@@ -13,11 +13,14 @@ namespace FunctionsGateway.IntegrationTests.Fuzz;
 public sealed class FrameCase : IFuzzCase
 {
     public const string Surface = "frames";
+    /// <summary>The local service's limit for one message, as Azure SignalR's: a longer length prefix is only waited on.</summary>
     public const int MaxMessageBytes = 1024 * 1024;
+
+    /// <summary>How long an answer or a close may take; generous, as CI machines are slow and shared.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(8);
 
     private readonly FuzzHost host;
-    private readonly Random random;
+    private readonly int index;
     private readonly bool messagePack;
     private readonly string kind;
     private readonly HandshakeClass handshakeClass;
@@ -28,15 +31,14 @@ public sealed class FrameCase : IFuzzCase
     private readonly bool invalidText;
     private readonly bool negotiate;
     private readonly bool graceful;
+    private readonly (string Kind, string Token)? damagedToken;
     private string connectionId = "(not negotiated)";
-
-    private readonly int index;
 
     public FrameCase(FuzzHost host, int seed, int index)
     {
         this.host = host;
         this.index = index;
-        random = FuzzSeed.ForCase(seed, Surface, index);
+        var random = FuzzSeed.ForCase(seed, Surface, index);
         messagePack = random.Chance(0.45);
         var (handshakeKind, handshake, handshakeClass) = FrameFuzz.Handshake(random, messagePack);
         this.handshakeClass = handshakeClass;
@@ -52,13 +54,19 @@ public sealed class FrameCase : IFuzzCase
         invalidText = chunks.Any(c => c.Type == WebSocketMessageType.Text && !System.Text.Unicode.Utf8.IsValid(c.Bytes));
         negotiate = random.Chance(0.8);
         graceful = random.Chance(0.7);
+        damagedToken = random.Chance(0.05) ? FrameFuzz.DamagedToken(random, host.ClientAccessToken) : null;
     }
 
     /// <summary>What this case must see the service close for; a finding of that kind is reported a few times, then such cases are skipped.</summary>
-    public string? Risk => layout.MustClose;
+    public string? Risk => damagedToken is null ? layout.MustClose : null;
 
     public string Describe()
     {
+        if (damagedToken is { } damaged)
+        {
+            return $"{damaged.Kind}: {FuzzText.Text(damaged.Token)}";
+        }
+
         var sent = string.Join(" | ", chunks.Select(c => $"{c.Type}{(c.Fragmented ? " in 2 fragments" : string.Empty)} {FuzzText.Bytes(c.Bytes)}"));
         return $"{kind}; connection {connectionId}; {layout}; sent {sent}";
     }
@@ -67,6 +75,22 @@ public sealed class FrameCase : IFuzzCase
     {
         using var socket = new ClientWebSocket();
         socket.Options.Proxy = null;
+        if (damagedToken is { } damaged)
+        {
+            try
+            {
+                await socket.ConnectAsync(new Uri($"ws://{host.BaseUrl.Authority}/client/?hub=gateway&access_token={Uri.EscapeDataString(damaged.Token)}"), cancellationToken);
+            }
+            catch (WebSocketException)
+            {
+                host.Tally(Surface, "token refused");
+                return null;
+            }
+
+            socket.Abort();
+            return "the client endpoint accepted a damaged access token";
+        }
+
         await socket.ConnectAsync(await ClientUrlAsync(cancellationToken), cancellationToken);
         var conversation = new Conversation(socket, messagePack);
         try

@@ -182,6 +182,30 @@ public static class FrameFuzz
         }
     }
 
+    /// <summary>
+    /// The client access token from negotiate, damaged where its signature covers it or in its form: it must be refused.
+    /// (Only signed bytes are changed: a changed padding bit of the signature could decode to the same signature.)
+    /// </summary>
+    public static (string Kind, string Token) DamagedToken(Random random, string token)
+    {
+        var parts = token.Split('.');
+        var payload = parts[1].ToCharArray();
+        var at = random.Next(payload.Length - 1);
+        payload[at] = payload[at] == 'A' ? 'B' : 'A';
+        var claims = Convert.ToBase64String(Encoding.UTF8.GetBytes("{\"aud\":\"x\",\"exp\":99999999999}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return random.Next(8) switch
+        {
+            0 => ("a token with a changed claim byte", $"{parts[0]}.{new string(payload)}.{parts[2]}"),
+            1 => ("a token with other claims under the old signature", $"{parts[0]}.{claims}.{parts[2]}"),
+            2 => ("an unsigned token (alg none)", "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + parts[1] + "."),
+            3 => ("a token with a short signature", $"{parts[0]}.{parts[1]}.{parts[2][..^4]}"),
+            4 => ("a token with a fourth segment", token + ".x"),
+            5 => ("a token with a character outside ASCII", token.Insert(random.Next(token.Length), "é")),
+            6 => ("a huge token", token + new string('A', 10_000)),
+            _ => ("the token's payload alone", parts[1]),
+        };
+    }
+
     public static WebSocketMessageType TypeFor(Random random, bool messagePack)
         => random.Chance(0.9) == messagePack ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
 

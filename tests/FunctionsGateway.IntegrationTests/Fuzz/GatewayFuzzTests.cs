@@ -59,10 +59,11 @@ public sealed class GatewayFuzzTests(ITestOutputHelper output, FuzzConsole conso
         {
             await using var host = await FuzzHost.StartAsync();
 
-            // "Unchanged" is measured from here: after setup paired one device (its rows, its admitted connection's
-            // row, the audit of its approval). Every fuzz case's connection ends with the service's disconnected event,
-            // which removes that connection's row, so whatever a legitimate challenge stored is gone again, and the
-            // tables must equal this snapshot exactly, ETags included: no row added, removed or rewritten.
+            // "Unchanged" is measured from here, after setup paired one device (its rows, its admitted connection's
+            // row, the audit of its approval). The one thing unauthenticated input may store is the row of a challenged
+            // connection; a fuzz connection that may have one ends as every connection does, with the service's
+            // disconnected event, which removes it. So the tables must equal this snapshot exactly, ETags included:
+            // no row added, removed or rewritten.
             var before = await TableSnapshot.TakeAsync(host.StorageConnectionString);
             var findings = new FuzzFindings();
             var clock = Stopwatch.StartNew();
@@ -99,7 +100,8 @@ public sealed class GatewayFuzzTests(ITestOutputHelper output, FuzzConsole conso
             Append(problems, "tables changed (before -> after the fuzz)", [.. tables.Select(line => Attribute(host, line))]);
             if (host.RequestsSeen < executed)
             {
-                // Every case makes at least one HTTP request (a POST, a negotiate, a WebSocket upgrade).
+                // Cases make one or more requests each (a POST, a negotiate, a WebSocket upgrade): fewer in all means
+                // the recorder is not in their pipeline, and a 5xx could pass unseen.
                 problems.AppendLine($"- the 5xx recorder saw {host.RequestsSeen} requests for {executed} cases: it is not in their pipeline");
             }
 
