@@ -124,6 +124,13 @@ internal sealed partial class ClientConnectionHandler(
         {
             return null;
         }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException)
+        {
+            // A handshake that is not the JSON the hub protocol defines: refused with its reason, as SignalR's server does.
+            HandshakeProtocol.WriteResponseMessage(new HandshakeResponseMessage("Handshake request is not valid: " + ex.Message), connection.Transport.Output);
+            await connection.Transport.Output.FlushAsync(CancellationToken.None);
+            return null;
+        }
     }
 
     /// <summary>Reads frames until the client leaves or the service ends it; returns the error a refused client was told.</summary>

@@ -37,6 +37,16 @@ internal sealed class RawHubSocket : IAsyncDisposable
 
     public static async Task<RawHubSocket> ConnectAsync(Uri gatewayBase, bool messagePack)
     {
+        var raw = await OpenAsync(gatewayBase, messagePack);
+        await raw.SendTextAsync($"{{\"protocol\":\"{raw.protocol.Name}\",\"version\":1}}\u001e");
+        var handshake = await raw.ReceiveFrameAsync() ?? throw new InvalidOperationException("closed during the handshake");
+        Assert.Equal("{}\u001e", Encoding.UTF8.GetString(handshake));
+        return raw;
+    }
+
+    /// <summary>Negotiates and opens the WebSocket, stopping before the hub-protocol handshake (the test sends its own).</summary>
+    public static async Task<RawHubSocket> OpenAsync(Uri gatewayBase, bool messagePack)
+    {
         using var negotiate = await Http.PostAsync(new Uri(gatewayBase, "api/negotiate"), null);
         var redirect = await negotiate.Content.ReadFromJsonAsync<JsonElement>();
         var url = new Uri(redirect.GetProperty("url").GetString()!);
@@ -54,11 +64,7 @@ internal sealed class RawHubSocket : IAsyncDisposable
             + "&access_token=" + Uri.EscapeDataString(token);
         await socket.ConnectAsync(ws.Uri, CancellationToken.None);
         IHubProtocol hubProtocol = messagePack ? new MessagePackHubProtocol() : new JsonHubProtocol();
-        var raw = new RawHubSocket(socket, hubProtocol, connection.GetProperty("connectionId").GetString()!);
-        await raw.SendTextAsync($"{{\"protocol\":\"{hubProtocol.Name}\",\"version\":1}}\u001e");
-        var handshake = await raw.ReceiveFrameAsync() ?? throw new InvalidOperationException("closed during the handshake");
-        Assert.Equal("{}\u001e", Encoding.UTF8.GetString(handshake));
-        return raw;
+        return new RawHubSocket(socket, hubProtocol, connection.GetProperty("connectionId").GetString()!);
     }
 
     public Task SendTextAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text);
@@ -142,7 +148,7 @@ internal sealed class RawHubSocket : IAsyncDisposable
         socket.Dispose();
     }
 
-    private async Task<byte[]?> ReceiveFrameAsync(CancellationToken cancellationToken = default)
+    public async Task<byte[]?> ReceiveFrameAsync(CancellationToken cancellationToken = default)
     {
         var message = new ArrayBufferWriter<byte>();
         while (true)

@@ -28,6 +28,23 @@ public sealed class ServiceConformanceTests(LocalHostFixture host) : IDisposable
     private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
 
     [Theory]
+    [InlineData("{\"protocol\":\"json\",\"version\":1 t}\u001e")]
+    [InlineData("{\"protocol\":\u001e")]
+    [InlineData("[1,2]\u001e")]
+    public async Task A_handshake_that_is_not_valid_json_is_refused_with_its_reason_and_the_connection_ends(string handshake)
+    {
+        await using var socket = await RawHubSocket.OpenAsync(host.BaseUrl, messagePack: false);
+
+        await socket.SendTextAsync(handshake);
+
+        var answer = await socket.ReceiveFrameAsync(new CancellationTokenSource(Patience).Token);
+        Assert.NotNull(answer);
+        var text = System.Text.Encoding.UTF8.GetString(answer);
+        Assert.StartsWith("{\"error\":\"", text, StringComparison.Ordinal);
+        Assert.True(await socket.ClosedByServiceAsync(Patience), "the service did not end the connection after refusing its handshake");
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_rest_close_carries_its_reason_with_allow_reconnect_and_leaves_ending_the_transport_to_the_client(bool messagePack)
