@@ -31,7 +31,11 @@ public sealed record PairedDevice(
     [property: JsonPropertyName("pairedAtMs")] long PairedAtMs);
 
 /// <summary><c>GET /api/admin/pairing</c>. <see cref="Json"/> is the body as received (fields this client does not model included).</summary>
-public sealed record PairingList(IReadOnlyList<PendingPairingRequest> Pending, IReadOnlyList<PairedDevice> Paired, JsonElement Json);
+public sealed record PairingList(IReadOnlyList<PendingPairingRequest> Pending, IReadOnlyList<PairedDevice> Paired, JsonElement Json)
+{
+    /// <summary>Where the next page starts (pass it to <see cref="GatewayAdminClient.ListAsync(int?, string?, CancellationToken)"/>); null on the last page.</summary>
+    public string? Next => Json.ValueKind == JsonValueKind.Object ? GatewayException.GetString(Json, "next") : null;
+}
 
 /// <summary>The answer to approve or reject. <see cref="Json"/> is the body as received.</summary>
 public sealed record PairingDecision(string RequestId, string DeviceId, string Decision, string? Role, IReadOnlyList<string> Scopes, JsonElement Json);
@@ -111,10 +115,25 @@ public sealed class GatewayAdminClient : IDisposable
         ownsHttp = httpClient is null;
     }
 
-    /// <summary>Pending requests (unexpired) and paired devices.</summary>
-    public async Task<PairingList> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>The first page of pending requests (unexpired) and paired devices: up to 100 of each.</summary>
+    public Task<PairingList> ListAsync(CancellationToken cancellationToken = default) => ListAsync(null, null, cancellationToken);
+
+    /// <summary>One page: up to <paramref name="limit"/> (1–500) of each list, from <paramref name="next"/> (a previous page's <see cref="PairingList.Next"/>).</summary>
+    public async Task<PairingList> ListAsync(int? limit, string? next, CancellationToken cancellationToken = default)
     {
-        var json = await SendAsync(HttpMethod.Get, pairingUrl, cancellationToken);
+        var query = new List<string>();
+        if (limit is { } l)
+        {
+            query.Add("limit=" + l.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (!string.IsNullOrEmpty(next))
+        {
+            query.Add("next=" + Uri.EscapeDataString(next));
+        }
+
+        var url = query.Count == 0 ? pairingUrl : new Uri(pairingUrl + "?" + string.Join('&', query));
+        var json = await SendAsync(HttpMethod.Get, url, cancellationToken);
         return new PairingList(ReadPending(json), ReadPaired(json), json);
     }
 

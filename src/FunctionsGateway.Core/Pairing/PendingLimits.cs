@@ -20,7 +20,11 @@ public sealed class PendingLimits(IPendingLedger ledger, IOptions<PairingLimits>
     public const string MaxPendingLimit = "maxPending";
     public const string MaxPendingPerAddressLimit = "maxPendingPerAddress";
 
-    private const int MaxAttempts = 10;
+    /// <summary>
+    /// Each lost race means another writer's count went in, so a writer is held back only while others succeed (with no
+    /// releases, a writer loses at most cap times before the cap refuses it). Past this many it is told to retry.
+    /// </summary>
+    private const int MaxAttempts = 16;
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     private readonly PairingLimits limits = options.Value;

@@ -54,7 +54,7 @@ public sealed class PairingFlowTests(LocalHostFixture host) : IDisposable
         Assert.Equal(PairingReasons.NotPaired, pending.Reason);
 
         using var admin = host.Admin();
-        var listed = await admin.ListAsync();
+        var listed = await admin.ListAllAsync();
         Assert.Contains(listed.Pending, p => p.RequestId == pending.RequestId);
         var decision = await admin.ApproveAsync(pending.RequestId);
         Assert.Equal("approved", decision.Decision);

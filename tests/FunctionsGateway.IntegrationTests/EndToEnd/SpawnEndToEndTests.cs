@@ -219,7 +219,7 @@ public sealed class SpawnEndToEndTests(LocalHostFixture host) : IDisposable
             var gone = await Assert.ThrowsAnyAsync<Exception>(() => op.InvokeAsync(GatewayMethods.SessionsGet, new { sessionKey = child }))
                 .ContinueWith(t => t.IsCompletedSuccessfully && t.Result is GatewayException { DetailCode: DetailCodes.SessionNotFound }, TaskScheduler.Default);
             using var admin = host.Admin();
-            var paired = (await admin.ListAsync()).Paired.Any(d => d.DeviceId == identity);
+            var paired = (await admin.ListAllAsync()).Paired.Any(d => d.DeviceId == identity);
             if (gone && !paired)
             {
                 return;
