@@ -45,6 +45,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<ConnectionCloser>();
         services.AddSingleton<DeviceDirectory>();
         services.AddSingleton<PendingLimits>();
+        services.AddSingleton<DecisionFollowUps>();
         services.AddSingleton<PairingRequests>();
         services.AddSingleton<PairingPaging>();
         services.AddSingleton<ISweepStep, PairingSweepStep>();

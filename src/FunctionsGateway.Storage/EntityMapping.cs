@@ -189,7 +189,42 @@ internal static class EntityMapping
         PendingRequestRecord p => ToEntity(p),
         InternalIdentityRecord i => ToEntity(i),
         DeviceConnectionRecord c => ToEntity(c),
+        PairingDecisionRecord d => ToEntity(d),
         _ => throw new ArgumentException("unknown device row type " + row.GetType().Name, nameof(row)),
+    };
+
+    public static PairingDecisionEntity ToEntity(PairingDecisionRecord r) => new()
+    {
+        PartitionKey = r.DeviceId,
+        RowKey = DeviceRows.Decision(r.DecisionId),
+        Action = r.Action,
+        Decision = r.Decision,
+        RequestId = r.RequestId,
+        Actor = r.Actor,
+        Role = r.Role,
+        ScopesFrom = r.ScopesFrom,
+        ScopesTo = r.ScopesTo,
+        Reason = r.Reason,
+        ClientAddress = r.ClientAddress,
+        DecidedAt = r.DecidedAt,
+        ETag = ToETag(r.Version),
+    };
+
+    public static PairingDecisionRecord ToRecord(PairingDecisionEntity e) => new()
+    {
+        DeviceId = e.PartitionKey,
+        DecisionId = e.RowKey[DeviceRows.DecisionPrefix.Length..],
+        Action = e.Action,
+        Decision = e.Decision,
+        RequestId = e.RequestId,
+        Actor = e.Actor,
+        Role = e.Role,
+        ScopesFrom = e.ScopesFrom,
+        ScopesTo = e.ScopesTo,
+        Reason = e.Reason,
+        ClientAddress = e.ClientAddress,
+        DecidedAt = e.DecidedAt,
+        Version = ToVersion(e.ETag),
     };
 
     public static ConnectionRecord ToRecord(ConnectionEntity e) => new()

@@ -31,3 +31,21 @@ public sealed class PendingLedgerEntity : EntityBase
     public DateTimeOffset WindowStart { get; set; }
     public int WindowEvents { get; set; }
 }
+
+/// <summary>
+/// A committed decision whose follow-ups may not have run (device partition, RowKey <c>decision:{id}</c>); written in
+/// the decision's own transaction and deleted once its follow-ups ran.
+/// </summary>
+public sealed class PairingDecisionEntity : EntityBase
+{
+    public string Action { get; set; } = string.Empty;
+    public string Decision { get; set; } = string.Empty;
+    public string? RequestId { get; set; }
+    public string Actor { get; set; } = string.Empty;
+    public string Role { get; set; } = string.Empty;
+    public string ScopesFrom { get; set; } = string.Empty;
+    public string ScopesTo { get; set; } = string.Empty;
+    public string Reason { get; set; } = string.Empty;
+    public string? ClientAddress { get; set; }
+    public DateTimeOffset DecidedAt { get; set; }
+}

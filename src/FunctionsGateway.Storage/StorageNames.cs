@@ -38,12 +38,17 @@ internal static class DeviceRows
     public const string TokenPrefix = "token:";
     public const string ConnectionPrefix = "conn:";
 
+    /// <summary>A committed decision whose follow-ups are unfinished (PairingDecisionEntity).</summary>
+    public const string DecisionPrefix = "decision:";
+
     /// <summary>Partition listing every paired device, for <c>device.pair.list</c> without a table scan.</summary>
     public const string DirectoryPartition = "~directory";
 
     public static string Token(string role) => TokenPrefix + role;
 
     public static string Connection(string connectionId) => ConnectionPrefix + connectionId;
+
+    public static string Decision(string decisionId) => DecisionPrefix + decisionId;
 
     /// <summary>Upper bound for a RowKey range query over one prefix.</summary>
     public static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);

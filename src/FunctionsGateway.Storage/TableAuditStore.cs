@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure;
 using Azure.Data.Tables;
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Protocol;
@@ -9,11 +10,28 @@ namespace FunctionsGateway.Storage;
 internal sealed class TableAuditStore(GatewayTables tables) : IAuditStore
 {
     public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+        => await tables.Audit.AddEntityAsync(ToEntity(entry, Guid.NewGuid().ToString("N")), cancellationToken);
+
+    public async Task<bool> AppendOnceAsync(AuditEntry entry, string key, CancellationToken cancellationToken)
     {
-        var entity = new AuditEntity
+        try
+        {
+            await tables.Audit.AddEntityAsync(ToEntity(entry, key), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.IsConflict())
+        {
+            return false;
+        }
+    }
+
+    /// <summary>RowKey <c>{inverted ticks}-{key}</c>: newest first in a day, and the same key and time make the same row.</summary>
+    private static AuditEntity ToEntity(AuditEntry entry, string key)
+    {
+        return new AuditEntity
         {
             PartitionKey = Partition(entry.At),
-            RowKey = (DateTimeOffset.MaxValue.UtcTicks - entry.At.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N"),
+            RowKey = (DateTimeOffset.MaxValue.UtcTicks - entry.At.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + key,
             Action = entry.Action,
             Reason = entry.Reason,
             DeviceId = entry.DeviceId,
@@ -24,7 +42,6 @@ internal sealed class TableAuditStore(GatewayTables tables) : IAuditStore
             Actor = entry.Actor,
             At = entry.At,
         };
-        await tables.Audit.AddEntityAsync(entity, cancellationToken);
     }
 
     /// <summary>Reads day partitions backwards; never a table scan.</summary>

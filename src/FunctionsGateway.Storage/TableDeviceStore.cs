@@ -34,6 +34,21 @@ internal sealed class TableDeviceStore(GatewayTables tables) : IDeviceStore
     public async Task<DeviceTokenRecord?> GetTokenAsync(string deviceId, string role, CancellationToken cancellationToken)
         => await tables.Devices.FindAsync<DeviceTokenEntity>(deviceId, DeviceRows.Token(role), cancellationToken) is { } e ? EntityMapping.ToRecord(e) : null;
 
+    public async Task<PairingDecisionRecord?> GetDecisionAsync(string deviceId, string decisionId, CancellationToken cancellationToken)
+        => await tables.Devices.FindAsync<PairingDecisionEntity>(deviceId, DeviceRows.Decision(decisionId), cancellationToken) is { } e ? EntityMapping.ToRecord(e) : null;
+
+    /// <summary>
+    /// One query by row-key range across partitions: the service examines every row of the table (a few pages for
+    /// thousands of devices) but returns only decision records, which exist only while a decision's follow-ups are unfinished.
+    /// </summary>
+    public async Task<IReadOnlyList<PairingDecisionRecord>> ListDecisionsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken)
+    {
+        var start = DeviceRows.DecisionPrefix;
+        var end = DeviceRows.PrefixEnd(start);
+        var filter = TableClient.CreateQueryFilter($"RowKey ge {start} and RowKey lt {end} and DecidedAt lt {before}");
+        return (await TablePairingRequestIndex.PageAsync(tables.Devices, filter, max, EntityMapping.ToRecord, (PairingDecisionEntity e) => e.RowKey, cancellationToken)).Items;
+    }
+
     public async Task<DeviceRowSet> ReadAllAsync(string deviceId, CancellationToken cancellationToken)
     {
         DeviceRecord? device = null;

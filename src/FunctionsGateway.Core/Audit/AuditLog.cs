@@ -53,6 +53,22 @@ public sealed partial class AuditLog(IAuditStore store, TimeProvider time, ILogg
         }
     }
 
+    /// <summary>
+    /// Writes the audit row of a committed decision exactly once, keyed by <paramref name="key"/> and dated
+    /// <paramref name="at"/> (the decision's time), however many recoveries race to write it. Throws when storage fails,
+    /// so the caller keeps the decision's record and a later recovery writes the row.
+    /// </summary>
+    public async Task WriteOnceAsync(AuditRecord record, string key, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var entry = new AuditEntry(record.Action, record.Reason, record.DeviceId, record.RequestId, record.Role,
+            OperatorScopes.ToNames(record.ScopesFrom), OperatorScopes.ToNames(record.ScopesTo), record.Actor, at);
+        if (await store.AppendOnceAsync(entry, key, cancellationToken))
+        {
+            LogAudit(logger, record.Action, record.DeviceId, record.Reason,
+                OperatorScopes.ToStorage(record.ScopesFrom), OperatorScopes.ToStorage(record.ScopesTo), record.Actor);
+        }
+    }
+
     /// <summary>Newest entries first, over the last <paramref name="days"/> days.</summary>
     public Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, string? deviceId, int days, CancellationToken cancellationToken)
         => store.ListAsync(time.GetUtcNow(), days, deviceId, limit, cancellationToken);

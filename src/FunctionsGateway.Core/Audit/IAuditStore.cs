@@ -5,6 +5,12 @@ public interface IAuditStore
 {
     Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appends the entry under a key derived from <paramref name="key"/> and its time, unless that entry exists: false
+    /// when it already did, so writers racing over one decision store it once.
+    /// </summary>
+    Task<bool> AppendOnceAsync(AuditEntry entry, string key, CancellationToken cancellationToken);
+
     /// <summary>Newest first, from <paramref name="newest"/> back over <paramref name="days"/> UTC days, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<AuditEntry>> ListAsync(DateTimeOffset newest, int days, string? deviceId, int limit, CancellationToken cancellationToken);
 }

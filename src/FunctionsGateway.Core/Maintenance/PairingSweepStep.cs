@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace FunctionsGateway.Core.Maintenance;
 
 /// <summary>
-/// The pairing part of the periodic sweep: expired pending requests (their device row and index row), index rows that
+/// The pairing part of the periodic sweep: decisions whose follow-ups never finished (their caller never heard back),
+/// older than <see cref="DecisionFollowUps.SweepAge"/> - one query for them, then per record its follow-ups; expired pending requests (their device row and index row), index rows that
 /// point at no live request any more, decisions remembered past <see cref="PairingLimits.ResolvedRetention"/>, and
 /// address ledger rows whose every entry expired. Reads only rows that are stale by their keys or times; every delete
 /// is conditional, so two sweeps at once each remove a row at most once between them.
@@ -14,6 +15,7 @@ public sealed class PairingSweepStep(
     IDeviceStore devices,
     PairingRequests requests,
     PendingLimits limits,
+    DecisionFollowUps followUps,
     IOptions<PairingLimits> options) : ISweepStep
 {
     public string Name => "pairing";
@@ -22,6 +24,14 @@ public sealed class PairingSweepStep(
     {
         var examined = 0;
         var removed = 0;
+
+        // First, so a decided request's index row goes with its decision's follow-ups rather than as a leftover.
+        foreach (var decision in await devices.ListDecisionsBeforeAsync(now - DecisionFollowUps.SweepAge, budget, cancellationToken))
+        {
+            examined++;
+            removed += await followUps.CompleteAsync(decision, null, cancellationToken) ? 1 : 0;
+        }
+
         foreach (var indexed in await index.ListExpiredAsync(now, budget, cancellationToken))
         {
             // One request costs at most two deletions (its device row and its index row).

@@ -63,6 +63,37 @@ public sealed class PendingRequestRecord : DeviceRow
     public string? ClientAddress { get; set; }
 }
 
+/// <summary>
+/// A committed decision whose follow-ups (audit row, index, directory, event) may not have run yet: written in the same
+/// atomic commit as the decision, deleted once they all ran, so a decision whose caller never heard the answer is
+/// finished by a retry or by the sweep.
+/// </summary>
+public sealed class PairingDecisionRecord : DeviceRow
+{
+    /// <summary>The request id, or a fresh id for a silent approval (which has no request).</summary>
+    public string DecisionId { get; set; } = string.Empty;
+
+    /// <summary>The audit action (<c>pairing.approved</c>, <c>pairing.rejected</c>, <c>pairing.approved.silent</c>).</summary>
+    public string Action { get; set; } = string.Empty;
+
+    /// <summary><c>approved</c> or <c>rejected</c>.</summary>
+    public string Decision { get; set; } = string.Empty;
+
+    /// <summary>The pairing request decided; null for a silent approval.</summary>
+    public string? RequestId { get; set; }
+
+    public string Actor { get; set; } = string.Empty;
+    public string Role { get; set; } = string.Empty;
+    public string ScopesFrom { get; set; } = string.Empty;
+    public string ScopesTo { get; set; } = string.Empty;
+    public string Reason { get; set; } = string.Empty;
+
+    /// <summary>The client address key the request was counted under, so its cap entry is released.</summary>
+    public string? ClientAddress { get; set; }
+
+    public DateTimeOffset DecidedAt { get; set; }
+}
+
 /// <summary>A decided request, remembered for a while so its id answers "already resolved" rather than "unknown".</summary>
 public sealed class ResolvedRequestRecord
 {

@@ -46,6 +46,12 @@ public interface IDeviceStore
 
     Task<DeviceTokenRecord?> GetTokenAsync(string deviceId, string role, CancellationToken cancellationToken);
 
+    /// <summary>The decision record <paramref name="decisionId"/> of the device, while its follow-ups are unfinished.</summary>
+    Task<PairingDecisionRecord?> GetDecisionAsync(string deviceId, string decisionId, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> decision records of any device made before <paramref name="before"/>, for the sweep.</summary>
+    Task<IReadOnlyList<PairingDecisionRecord>> ListDecisionsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken);
+
     /// <summary>Every row of the device (for removal).</summary>
     Task<DeviceRowSet> ReadAllAsync(string deviceId, CancellationToken cancellationToken);
 

@@ -1,6 +1,5 @@
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Authorization;
-using FunctionsGateway.Core.Events;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -8,14 +7,14 @@ namespace FunctionsGateway.Core.Pairing;
 
 /// <summary>
 /// Approvals and rejections by exact request id, and the one silent path (an internal identity's first pairing).
-/// Each commits in one atomic write to the device's rows, so racing decisions cannot both win.
+/// Each commits in one atomic write to the device's rows, so racing decisions cannot both win; the same write stores the
+/// decision's record, from which its follow-ups run (<see cref="DecisionFollowUps"/>), so none is lost when the caller
+/// never hears the answer.
 /// </summary>
 public sealed partial class PairingDecisions(
     PairingRequests requests,
     IDeviceStore devices,
-    DeviceDirectory directory,
-    AuditLog audit,
-    IGatewayNotifier notifier,
+    DecisionFollowUps followUps,
     TimeProvider time,
     ILogger<PairingDecisions> logger)
 {
@@ -33,21 +32,22 @@ public sealed partial class PairingDecisions(
         device.Scopes = OperatorScopes.ToStorage(request.Role == GatewayRole.Operator ? request.Scopes : ScopeSet.None);
         device.IsInternal = true;
         device.BoundSessionKey = snapshot.Internal.BoundSessionKey;
+        var decision = DecisionFollowUps.Record(AuditActions.SilentlyApproved, PairingDecisionNames.Approved, request.DeviceId, null,
+            "system:internal-identity", device.Roles, ScopeSet.None, OperatorScopes.FromStorage(device.Scopes), PairingReasons.NotPaired, null, now);
         DeviceWrite[] writes =
         [
             DeviceWrite.Add(device),
             // Consuming the marker makes "first" literal: a removed internal identity never re-pairs silently.
             DeviceWrite.Delete(snapshot.Internal),
             TokenWrite(snapshot.Token, request.DeviceId, device.Roles, device.Scopes, now),
+            DeviceWrite.Add(decision),
         ];
         if (!await devices.TryCommitAsync(writes, cancellationToken))
         {
             return false;
         }
 
-        await audit.WriteAsync(new AuditRecord(AuditActions.SilentlyApproved, request.DeviceId, "system:internal-identity",
-            ScopeSet.None, OperatorScopes.FromStorage(device.Scopes), PairingReasons.NotPaired, null, device.Roles), cancellationToken);
-        await AfterCommit.RunAsync(logger, "directory", () => directory.SyncAsync(device, cancellationToken));
+        await followUps.AfterCommitAsync(decision, device, cancellationToken);
         return true;
     }
 
@@ -91,29 +91,28 @@ public sealed partial class PairingDecisions(
         var scopesTo = role == GatewayRole.Operator ? scopesFrom | requested : scopesFrom;
         device.Scopes = OperatorScopes.ToStorage(scopesTo);
 
+        var decision = DecisionFollowUps.Record(AuditActions.Approved, PairingDecisionNames.Approved, deviceId, requestId, actor.Name, pending.Role,
+            scopesFrom, scopesTo, pending.Reason, pending.ClientAddress, now);
         DeviceWrite[] writes =
         [
             DeviceWrite.Delete(pending),
             existing is null ? DeviceWrite.Add(device) : DeviceWrite.Replace(device),
             TokenWrite(token, deviceId, pending.Role, role == GatewayRole.Operator ? device.Scopes : string.Empty, now),
+            DeviceWrite.Add(decision),
         ];
         if (!await devices.TryCommitAsync(writes, cancellationToken))
         {
             return AlreadyResolved(requestId);
         }
 
-        // Committed: the audit row comes first; what follows is bookkeeping that must not turn success into failure.
-        await audit.WriteAsync(new AuditRecord(AuditActions.Approved, deviceId, actor.Name, scopesFrom, scopesTo, pending.Reason, requestId, pending.Role), cancellationToken);
-        await AfterCommit.RunAsync(logger, "index", () => requests.ResolvedAsync(pending, "approved", cancellationToken));
-        await AfterCommit.RunAsync(logger, "directory", () => directory.SyncAsync(device, cancellationToken));
-        await AfterCommit.RunAsync(logger, "event", () => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
-            new PairResolvedEvent(requestId, deviceId, "approved", now.ToUnixTimeMilliseconds()), cancellationToken));
-        LogResolved(logger, requestId, deviceId, "approved", actor.Name);
+        // Committed: the follow-ups (audit row first) must not turn success into failure.
+        await followUps.AfterCommitAsync(decision, device, cancellationToken);
+        LogResolved(logger, requestId, deviceId, PairingDecisionNames.Approved, actor.Name);
         return GatewayResponse.Success(new
         {
             requestId,
             deviceId,
-            decision = "approved",
+            decision = PairingDecisionNames.Approved,
             role = pending.Role,
             scopes = OperatorScopes.ToNames(scopesTo),
         });
@@ -127,19 +126,17 @@ public sealed partial class PairingDecisions(
             return error!;
         }
 
-        if (!await devices.TryCommitAsync([DeviceWrite.Delete(pending)], cancellationToken))
+        var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
+        var decision = DecisionFollowUps.Record(AuditActions.Rejected, PairingDecisionNames.Rejected, pending.DeviceId, requestId, actor.Name, pending.Role,
+            approved, approved, pending.Reason, pending.ClientAddress, time.GetUtcNow());
+        if (!await devices.TryCommitAsync([DeviceWrite.Delete(pending), DeviceWrite.Add(decision)], cancellationToken))
         {
             return AlreadyResolved(requestId);
         }
 
-        var now = time.GetUtcNow();
-        var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
-        await audit.WriteAsync(new AuditRecord(AuditActions.Rejected, pending.DeviceId, actor.Name, approved, approved, pending.Reason, requestId, pending.Role), cancellationToken);
-        await AfterCommit.RunAsync(logger, "index", () => requests.ResolvedAsync(pending, "rejected", cancellationToken));
-        await AfterCommit.RunAsync(logger, "event", () => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
-            new PairResolvedEvent(requestId, pending.DeviceId, "rejected", now.ToUnixTimeMilliseconds()), cancellationToken));
-        LogResolved(logger, requestId, pending.DeviceId, "rejected", actor.Name);
-        return GatewayResponse.Success(new { requestId, deviceId = pending.DeviceId, decision = "rejected" });
+        await followUps.AfterCommitAsync(decision, null, cancellationToken);
+        LogResolved(logger, requestId, pending.DeviceId, PairingDecisionNames.Rejected, actor.Name);
+        return GatewayResponse.Success(new { requestId, deviceId = pending.DeviceId, decision = PairingDecisionNames.Rejected });
     }
 
     /// <summary>Marks the role's token for a fresh mint at the next connect; the old one stays valid until then.</summary>

@@ -18,6 +18,7 @@ public sealed partial class PairingRequests(
     IDeviceStore devices,
     IPairingRequestIndex index,
     PendingLimits limits,
+    DecisionFollowUps followUps,
     AuditLog audit,
     IGatewayNotifier notifier,
     IOptions<GatewayOptions> options,
@@ -180,10 +181,24 @@ public sealed partial class PairingRequests(
             return (pending, null);
         }
 
-        // The device no longer holds it: a decision committed (its record may still be on its way), or it is a leftover.
+        // The device no longer holds it: a decision committed (its follow-ups may be unfinished), or it is a leftover.
         if (await index.FindResolvedAsync(requestId, cancellationToken) is { } resolved)
         {
             return (null, Resolved(resolved));
+        }
+
+        // A decision committed but its caller never heard back (storage stalled as it landed): finish it, then answer as resolved.
+        if (await devices.GetDecisionAsync(indexed.DeviceId, requestId, cancellationToken) is { } unfinished)
+        {
+            await followUps.CompleteAsync(unfinished, null, cancellationToken);
+            LogRecovered(logger, requestId, unfinished.DeviceId, unfinished.Decision);
+            return (null, Resolved(new ResolvedRequestRecord
+            {
+                RequestId = requestId,
+                DeviceId = unfinished.DeviceId,
+                Decision = unfinished.Decision,
+                ResolvedAt = unfinished.DecidedAt,
+            }));
         }
 
         if (indexed.ExpiresAt <= now)
@@ -194,19 +209,6 @@ public sealed partial class PairingRequests(
 
         return (null, GatewayResponse.Invalid("pairing request changed concurrently: " + requestId + "; list the pending requests again",
             DetailCodes.ConcurrentUpdate));
-    }
-
-    /// <summary>After a committed decision: remember it for a while, drop the request from the index, stop counting it.</summary>
-    public async Task ResolvedAsync(PendingRequestRecord pending, string decision, CancellationToken cancellationToken)
-    {
-        await index.MarkResolvedAsync(new ResolvedRequestRecord
-        {
-            RequestId = pending.RequestId,
-            DeviceId = pending.DeviceId,
-            Decision = decision,
-            ResolvedAt = time.GetUtcNow(),
-        }, cancellationToken);
-        await ForgetAsync(pending, cancellationToken);
     }
 
     /// <summary>Drops a request from the index, and from the caps, once its device row no longer holds it.</summary>
@@ -257,6 +259,9 @@ public sealed partial class PairingRequests(
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
         Message = "pairing required: request {RequestId} device={DeviceId} reason={Reason} scopesFrom={ScopesFrom} scopesTo={ScopesTo}")]
     private static partial void LogRequested(ILogger logger, string requestId, string deviceId, string reason, string scopesFrom, string scopesTo);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "pairing request {RequestId} for device {DeviceId}: finished the follow-ups of its {Decision} decision")]
+    private static partial void LogRecovered(ILogger logger, string requestId, string deviceId, string decision);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "pairing request for device {DeviceId} from {Address} refused: {Problem}")]
     private static partial void LogRefused(ILogger logger, string deviceId, string address, string problem);

@@ -5,6 +5,8 @@ using Azure.Data.Tables;
 using FunctionsGateway.Client;
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Events;
+using FunctionsGateway.Core.Maintenance;
 using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Hosting;
 using FunctionsGateway.IntegrationTests.Infrastructure;
@@ -135,16 +137,27 @@ public sealed class StorageStallTests
         AssertWithinDeadline(stalled.Elapsed);
         AssertStorageUnavailable(GatewayHarness.Json(stalled.Value.Response));
 
-        // The commit may land when storage resumes; either way the retry cannot approve twice.
+        // The commit reached the frozen account and lands once it resumes, yet nothing after it ran for this caller.
+        await WaitForAsync(async () => await gw.Devices.GetDeviceAsync(key.DeviceId, CancellationToken.None) is not null);
+
+        // A retry finishes the decision's follow-ups and answers that it is resolved (409), naming the decision.
         var retried = await gw.CallAsync(approver.ConnectionId, GatewayMethods.DevicePairApprove, new { requestId });
-        var again = await gw.CallAsync(approver.ConnectionId, GatewayMethods.DevicePairApprove, new { requestId });
-        Assert.False(again.Response.Ok);
+        AssertResolved(retried, requestId, key.DeviceId);
+        AssertResolved(await gw.CallAsync(approver.ConnectionId, GatewayMethods.DevicePairApprove, new { requestId }), requestId, key.DeviceId);
         var device = await gw.Devices.GetDeviceAsync(key.DeviceId, CancellationToken.None);
         Assert.NotNull(device);
         Assert.Equal(OperatorScopes.Read, device.Scopes);
-        Assert.True(retried.Response.Ok || retried.Response.Error?.Code == ErrorCodes.InvalidRequest, GatewayHarness.Describe(retried.Response));
         var listed = JsonDocument.Parse((await gw.Get<AdminPairingApi>().ListAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None)).Body).RootElement;
         Assert.DoesNotContain(listed.GetProperty("pending").EnumerateArray(), p => p.GetProperty("requestId").GetString() == requestId);
+        Assert.Contains(listed.GetProperty("paired").EnumerateArray(), d => d.GetProperty("deviceId").GetString() == key.DeviceId);
+
+        // A sweep after the retry finds nothing left to do: one audit row, one announcement, no decision record.
+        gw.Time.Advance(TimeSpan.FromMinutes(2));
+        var step = Assert.Single(gw.Get<IEnumerable<ISweepStep>>(), s => s.Name == "pairing");
+        await step.RunAsync(gw.Time.GetUtcNow(), 100, CancellationToken.None);
+        Assert.Single(await gw.AuditForAsync(key.DeviceId), a => a.Action == AuditActions.Approved && a.RequestId == requestId);
+        Assert.Single(gw.Notifier.Events, e => e.Payload is PairResolvedEvent { Decision: "approved" } r && r.RequestId == requestId);
+        Assert.DoesNotContain(await gw.DeviceRowsAsync(key.DeviceId), r => r.RowKey.StartsWith(DeviceRows.DecisionPrefix, StringComparison.Ordinal));
         var tokens = (await gw.DeviceRowsAsync(key.DeviceId)).Where(r => r.RowKey.StartsWith(DeviceRows.TokenPrefix, StringComparison.Ordinal));
         Assert.Single(tokens);
         var admitted = await gw.ConnectAsync(key, Read);
@@ -249,6 +262,29 @@ public sealed class StorageStallTests
         Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
         Assert.Equal(DetailCodes.StorageUnavailable, error.GetProperty("details").GetProperty("code").GetString());
         Assert.Equal((long)Deadline.TotalMilliseconds, error.GetProperty("details").GetProperty("retryAfterMs").GetInt64());
+    }
+
+    /// <summary>A retried decision on a request already decided: 409 <c>PAIRING_REQUEST_RESOLVED</c>, naming the approval.</summary>
+    private static void AssertResolved(DispatchResult result, string requestId, string deviceId)
+    {
+        var response = GatewayHarness.Json(result.Response);
+        Assert.False(response.GetProperty("ok").GetBoolean(), GatewayHarness.Describe(result.Response));
+        var details = response.GetProperty("error").GetProperty("details");
+        Assert.Equal(DetailCodes.RequestResolved, details.GetProperty("code").GetString());
+        Assert.Equal(requestId, details.GetProperty("requestId").GetString());
+        Assert.Equal(deviceId, details.GetProperty("deviceId").GetString());
+        Assert.Equal("approved", details.GetProperty("decision").GetString());
+    }
+
+    /// <summary>Waits (polling storage, generously) for a state the test cannot be told about.</summary>
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < Hung, "the stalled commit never landed");
+            await Task.Delay(50);
+        }
     }
 
     private static async Task<Timed<T>> Time<T>(Func<Task<T>> call)

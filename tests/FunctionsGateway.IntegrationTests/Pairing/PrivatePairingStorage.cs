@@ -34,14 +34,18 @@ public sealed class PrivatePairingStorage : IAsyncLifetime
     }
 
     /// <summary>A gateway on empty tables of this Azurite, with <paramref name="settings"/> on top of the harness's.</summary>
-    public async Task<GatewayHarness> StartGatewayAsync(IDictionary<string, string?>? settings = null)
+    public async Task<GatewayHarness> StartGatewayAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         foreach (var table in StorageNames.AllTables)
         {
             await Service.DeleteTableAsync(table);
         }
 
-        return await GatewayHarness.StartAsync(services => services.AddSingleton(new GatewayTables(Service)), settings);
+        return await GatewayHarness.StartAsync(services =>
+        {
+            services.AddSingleton(new GatewayTables(Service));
+            configure?.Invoke(services);
+        }, settings);
     }
 
     /// <summary>Every row of a table that matches <paramref name="filter"/>.</summary>
