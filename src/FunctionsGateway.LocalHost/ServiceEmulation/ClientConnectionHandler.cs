@@ -43,7 +43,17 @@ internal sealed partial class ClientConnectionHandler(
         var user = connection.Features.Get<IConnectionUserFeature>()?.User?.FindFirst(ClaimTypes.NameIdentifier)?.Value;
         var input = connection.Transport.Input;
 
-        var protocol = await HandshakeAsync(connection, input);
+        HubProtocolKind? protocol;
+        try
+        {
+            protocol = await HandshakeAsync(connection, input);
+        }
+        catch (Exception ex) when (IsTransportFailure(ex))
+        {
+            // The client's transport broke mid-handshake (a reset, a text message that is not UTF-8): it is gone.
+            return;
+        }
+
         if (protocol is null)
         {
             return;
@@ -60,19 +70,29 @@ internal sealed partial class ClientConnectionHandler(
         service.Add(local);
         using var loop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, local.Closing);
         string? error = null;
+        Task? pings = null;
         try
         {
             await upstream.ConnectedAsync(local, loop.Token);
-            var pings = PingAsync(local, loop.Token);
+            pings = PingAsync(local, loop.Token);
             error = await ReadLoopAsync(local, input, loop.Token);
-            await loop.CancelAsync();
-            await pings;
         }
         catch (OperationCanceledException)
         {
         }
+        catch (Exception ex) when (IsTransportFailure(ex))
+        {
+            // As the service does, a broken transport (a text message that is not UTF-8, a reset) ends only this connection.
+            error = "transport failed: " + ex.Message;
+        }
         finally
         {
+            await loop.CancelAsync();
+            if (pings is not null)
+            {
+                await pings;
+            }
+
             service.Remove(local);
             local.Dispose();
             try
@@ -261,6 +281,9 @@ internal sealed partial class ClientConnectionHandler(
         }
     }
 
+    private static bool IsTransportFailure(Exception ex)
+        => ex is System.Net.WebSockets.WebSocketException or IOException or ConnectionAbortedException or ConnectionResetException;
+
     private static async Task PingAsync(LocalConnection connection, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(KeepAlive);
@@ -271,8 +294,9 @@ internal sealed partial class ClientConnectionHandler(
                 await connection.WriteMessageAsync(PingMessage.Instance, cancellationToken);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || IsTransportFailure(ex))
         {
+            // The connection is ending; its read loop reports why.
         }
     }
 

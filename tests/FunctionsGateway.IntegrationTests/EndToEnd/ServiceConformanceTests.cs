@@ -27,6 +27,18 @@ public sealed class ServiceConformanceTests(LocalHostFixture host) : IDisposable
     /// <summary>An Error/Critical line the local host logs during the test fails it unless the test declares it.</summary>
     private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
 
+    [Fact]
+    public async Task A_text_message_that_is_not_utf8_ends_only_that_connection_without_an_error()
+    {
+        await using var socket = await RawHubSocket.ConnectAsync(host.BaseUrl, messagePack: false);
+
+        await socket.SendAsync(new byte[] { 0xC3, 0x28, 0x1E }, WebSocketMessageType.Text);
+
+        Assert.True(await socket.ClosedByServiceAsync(Patience), "the service kept a connection whose transport broke");
+        await using var next = await RawHubSocket.ConnectAsync(host.BaseUrl, messagePack: false);
+        Assert.Equal(WebSocketState.Open, next.State);
+    }
+
     [Theory]
     [InlineData("{\"protocol\":\"json\",\"version\":1 t}\u001e")]
     [InlineData("{\"protocol\":\u001e")]
