@@ -5,6 +5,7 @@ using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Dispatch;
 using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Options;
+using FunctionsGateway.Core.Resilience;
 using FunctionsGateway.Protocol;
 using FunctionsGateway.SignalR.Serverless;
 using Microsoft.AspNetCore.Http;
@@ -22,6 +23,7 @@ public sealed partial class UpstreamEndpoint(
     ConnectionLifecycle lifecycle,
     ConnectionCloseScheduler closer,
     SignalRServiceOptions signalR,
+    CallDeadlines deadlines,
     IOptions<GatewayOptions> gatewayOptions,
     ILogger<UpstreamEndpoint> logger)
 {
@@ -57,8 +59,7 @@ public sealed partial class UpstreamEndpoint(
             case UpstreamCategory.Connections when headers.IsConnectedEvent:
                 return HttpReply.Empty(200);
             case UpstreamCategory.Connections when headers.IsDisconnectedEvent:
-                await lifecycle.DisconnectedAsync(connectionId, cancellationToken);
-                return HttpReply.Empty(200);
+                return await DisconnectedAsync(connectionId, cancellationToken);
             case UpstreamCategory.Messages:
                 break;
             default:
@@ -124,7 +125,7 @@ public sealed partial class UpstreamEndpoint(
         if (result.CloseAfterReason is { } reason)
         {
             // A function cannot act after it returns: the close is queued so it lands after this completion.
-            await closer.ScheduleAsync(connectionId, reason, cancellationToken);
+            await ScheduleCloseAsync(connectionId, reason, cancellationToken);
         }
 
         return invocation.IsBlocking ? Completion(protocol, invocation.InvocationId!, result.Response) : HttpReply.Empty(200);
@@ -200,6 +201,42 @@ public sealed partial class UpstreamEndpoint(
         }
     }
 
+    /// <summary>
+    /// Under the storage deadline: a stall answers 503 at once and leaves the row, which the periodic sweep removes once
+    /// the service says the connection is gone.
+    /// </summary>
+    private async Task<HttpReply> DisconnectedAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        using var deadline = deadlines.Start(cancellationToken);
+        try
+        {
+            await lifecycle.DisconnectedAsync(connectionId, deadline.Token);
+            return HttpReply.Empty(200);
+        }
+        catch (Exception ex) when (deadline.IsStorageFault(ex))
+        {
+            LogDisconnectDeferred(logger, connectionId);
+            return HttpReply.Empty(503);
+        }
+    }
+
+    /// <summary>
+    /// Under the storage deadline: the answer goes out even when the close cannot be queued. The row is already marked
+    /// closed, so the connection can do nothing more, and the sweep ends it later.
+    /// </summary>
+    private async Task ScheduleCloseAsync(string connectionId, string reason, CancellationToken cancellationToken)
+    {
+        using var deadline = deadlines.Start(cancellationToken);
+        try
+        {
+            await closer.ScheduleAsync(connectionId, reason, deadline.Token);
+        }
+        catch (Exception ex) when (deadline.IsStorageFault(ex))
+        {
+            LogCloseNotQueued(logger, connectionId, reason);
+        }
+    }
+
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > HardBodyLimit)
@@ -235,6 +272,12 @@ public sealed partial class UpstreamEndpoint(
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "upstream invocation on {ConnectionId} failed unexpectedly")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(EventId = 504, Level = LogLevel.Warning, Message = "disconnect of {ConnectionId} not recorded: storage did not answer in time; the sweep removes its row later")]
+    private static partial void LogDisconnectDeferred(ILogger logger, string connectionId);
+
+    [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "close of {ConnectionId} ({Reason}) not queued: storage did not answer in time")]
+    private static partial void LogCloseNotQueued(ILogger logger, string connectionId, string reason);
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "upstream request refused: bad signature (hub {Hub}, event {Event})")]
     private static partial void LogBadSignature(ILogger logger, string? hub, string? @event);

@@ -147,6 +147,37 @@ public sealed class StorageStallEndToEndTests(ITestOutputHelper output) : IAsync
         return http;
     }
 
+    [Fact]
+    public async Task A_client_that_leaves_during_a_stall_is_answered_within_the_deadline_and_its_row_waits_for_the_sweep()
+    {
+        var options = Options(Read);
+        using var admin = new GatewayAdminClient(baseUrl, AdminKey);
+        await admin.ApproveAsync((await Assert.ThrowsAsync<PairingRequiredException>(() => GatewayClient.ConnectAsync(options))).RequestId);
+        var client = await GatewayClient.ConnectAsync(options);
+        await UntilOnlyLiveConnectionsAreStoredAsync(1);
+
+        storage.Pause();
+        try
+        {
+            // The service's disconnected event reaches the upstream while storage is frozen.
+            await client.DisposeAsync();
+            var until = DateTime.UtcNow + Deadline + Margin;
+            while (!logs.Entries.Any(e => e.EventId.Id == 504))
+            {
+                Assert.True(DateTime.UtcNow < until, "the disconnect was not answered within the deadline:\n" + string.Join('\n', logs.Lines));
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            storage.Resume();
+        }
+
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
+        await using var again = await GatewayClient.ConnectAsync(options);
+        Assert.Equal(again.DeviceId, (await again.InvokeAsync(GatewayMethods.Status)).GetProperty("connection").GetProperty("deviceId").GetString());
+    }
+
     /// <summary>
     /// Waits until the closes of the refused connections have been handled (their rows deleted), so that no disconnect
     /// is in flight when storage freezes: this test is about calls, and a disconnect has no caller to answer.
