@@ -17,10 +17,10 @@ public sealed class HardeningTests
         var requestId = (await gw.ConnectAsync(key, [OperatorScopes.Read])).RequestId;
         GatewayResponse? approved = null;
 
-        // The approval commits between the reject's read of the request and its conditional delete, which then
-        // finds the row gone: Table Storage answers that delete with a 404 response, not an exception.
+        // The approval commits between the reject's read of the request and its commit (the conditional delete of the
+        // request with the decision's record, one batch), which then finds the row gone and fails as a whole.
         gw.StorageRequests.InterceptOnce(
-            (method, path) => method == "DELETE" && path.Contains($"PartitionKey='{key.DeviceId}',RowKey='pending'", StringComparison.Ordinal),
+            (method, path) => method == "POST" && path.Contains("$batch", StringComparison.Ordinal),
             async () => approved = await gw.Pairing.ApproveAsync(requestId, PairingActor.AdminApi, default));
         var rejected = await gw.Pairing.RejectAsync(requestId, PairingActor.AdminApi, default);
 

@@ -34,10 +34,10 @@ public sealed class SpawnCostTests
 
     /// <summary>
     /// The spawn function's table operations for one spawn, in docs/benchmarks.md: the reservation and run checks and
-    /// registering the identity (4); the first, silent admission at operator.admin (16: challenge 2, nonce 2, device
-    /// reads 3, the pairing batch, its audit and directory rows and a re-check 3, device reads again 3, admit and the
-    /// admission batch 2); sessions.patch (4); the admission at operator.write (9); agent (3); the offer to the worker
+    /// registering the identity (4); the first, silent admission at operator.admin (17: challenge 2, nonce 2, device
+    /// reads 3, the pairing batch, its audit and directory rows and a re-check 3, deleting the decision record the batch
+    /// wrote once those follow-ups ran 1, device reads again 3, admit and the admission batch 2); sessions.patch (4); the admission at operator.write (9); agent (3); the offer to the worker
     /// (4); the duplicate-delivery check (1). Admission is most of it; that is where cutting would pay.
     /// </summary>
-    public const int SpawnStartOperations = 41;
+    public const int SpawnStartOperations = 42;
 }
