@@ -75,8 +75,8 @@ public sealed class ServiceConformanceTests(LocalHostFixture host) : IDisposable
 
         // ...until the client ends the transport, as SignalR clients do on a Close message.
         await socket.CloseAsync();
-        Assert.True(await EventuallyAsync(async () => await RestAsync(HttpMethod.Head, socket.ConnectionId) == HttpStatusCode.NotFound),
-            "the connection outlived its client");
+        await Eventually.HoldsAsync(async () => await RestAsync(HttpMethod.Head, socket.ConnectionId) == HttpStatusCode.NotFound,
+            Patience, "the connection outlived its client");
     }
 
     [Theory]
@@ -203,23 +203,6 @@ public sealed class ServiceConformanceTests(LocalHostFixture host) : IDisposable
             ServiceJwt.Create(LocalHostFixture.AccessKey, $"http://127.0.0.1{path}?api-version=2022-06-01", TimeSpan.FromMinutes(5), null, DateTimeOffset.UtcNow));
         using var response = await Http.SendAsync(request);
         return response.StatusCode;
-    }
-
-    /// <summary>Polls a condition the service reaches on its own, with a bound and no fixed sleep per step.</summary>
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(20);
-        }
-
-        return false;
     }
 
     public void Dispose() => errorLogs.AssertNoUnexpectedErrors();

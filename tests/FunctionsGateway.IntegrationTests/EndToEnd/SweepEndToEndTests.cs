@@ -60,11 +60,11 @@ public sealed class SweepEndToEndTests : IAsyncLifetime
         await doomed.DisposeAsync();
         await lost.WaitAsync(Patience);
 
-        await WaitUntilAsync(async () => await RowAsync(doomed.ConnectionId) is null, "the lost connection's row was never swept");
+        await Eventually.HoldsAsync(async () => await RowAsync(doomed.ConnectionId) is null, Patience, "the lost connection's row was never swept");
         Assert.Contains(logs.Entries, e => e.EventId.Id == 1160 && e.Message.Contains(doomed.ConnectionId, StringComparison.Ordinal) && e.Message.Contains("Admitted", StringComparison.Ordinal));
 
         // The live connection was asked about (its row is older than the grace period) and stays usable.
-        await WaitUntilAsync(() => Task.FromResult(logs.Entries.Count(e => e.EventId.Id == 1164 || e.EventId.Id == 1163) >= 3), "the host swept fewer than three times");
+        await Eventually.HoldsAsync(() => logs.Entries.Count(e => e.EventId.Id == 1164 || e.EventId.Id == 1163) >= 3, Patience, "the host swept fewer than three times");
         Assert.Equal(ConnectionState.Admitted, (await RowAsync(live.ConnectionId))?.State);
         var status = await live.InvokeAsync(GatewayMethods.Status);
         Assert.Equal(live.ConnectionId, status.GetProperty("connection").GetProperty("connectionId").GetString());
@@ -95,12 +95,12 @@ public sealed class SweepEndToEndTests : IAsyncLifetime
         await deadClient.DisposeAsync();
         await lost.WaitAsync(Patience);
 
-        await WaitUntilAsync(async () => Str(await RunAsync(op, first), "status") == RunStatuses.Failed, "the dead worker's run never failed");
+        await Eventually.HoldsAsync(async () => Str(await RunAsync(op, first), "status") == RunStatuses.Failed, Patience, "the dead worker's run never failed");
         Assert.Equal("failed: the worker disconnected mid-run", Str(await RunAsync(op, first), "error"));
         Assert.Null(await app.Services.GetRequiredService<IRunStore>().GetWorkerAsync(deadClient.ConnectionId, CancellationToken.None));
 
         var second = await StartRunAsync(op);
-        await WaitUntilAsync(async () => Str(await RunAsync(op, second), "status") == RunStatuses.Completed, "the next run never completed");
+        await Eventually.HoldsAsync(async () => Str(await RunAsync(op, second), "status") == RunStatuses.Completed, Patience, "the next run never completed");
         Assert.Equal("echo: work", Str(await RunAsync(op, second), "output"));
         var stored = await app.Services.GetRequiredService<IRunStore>().GetAsync(second, CancellationToken.None);
         Assert.Equal(liveClient.ConnectionId, stored!.OfferedTo);
@@ -162,17 +162,6 @@ public sealed class SweepEndToEndTests : IAsyncLifetime
         }
 
         return await GatewayClient.ConnectAsync(options);
-    }
-
-    /// <summary>Polls an observable state (the sweep runs on its own timer), giving up after <see cref="Patience"/>.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
     }
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -66,18 +66,18 @@ public sealed class QueuePumpStallTests
         storage.Pause();
         try
         {
-            await Until(() => logs.Entries.Any(e => e.EventId.Id == 903), "the pump never said storage is unavailable");
+            await Eventually.HoldsAsync(() => logs.Entries.Any(e => e.EventId.Id == 903), Patience, "the pump never said storage is unavailable");
 
             // Let at least one more whole poll (all its tries) fail while storage stays frozen.
             var sent = requests.Requests.Count;
-            await Until(() => requests.Requests.Count >= sent + StorageFaultPolicy.MaxRetries + 2, "the pump stopped polling");
+            await Eventually.HoldsAsync(() => requests.Requests.Count >= sent + StorageFaultPolicy.MaxRetries + 2, Patience, "the pump stopped polling");
         }
         finally
         {
             storage.Resume();
         }
 
-        await Until(() => logs.Entries.Any(e => e.EventId.Id == 904), "the pump never saw storage answer again");
+        await Eventually.HoldsAsync(() => logs.Entries.Any(e => e.EventId.Id == 904), Patience, "the pump never saw storage answer again");
         await queues.SendAsync(StorageNames.CloseQueue, "after the stall", TimeSpan.Zero, CancellationToken.None);
         Assert.Equal(1, await handler.Handled.Task.WaitAsync(Patience));
         await stop.CancelAsync();
@@ -92,16 +92,6 @@ public sealed class QueuePumpStallTests
 
     private static ILogger<QueuePump> Logger(CapturingLoggerProvider logs)
         => LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)).CreateLogger<QueuePump>();
-
-    private static async Task Until(Func<bool> condition, string failure)
-    {
-        var until = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, failure);
-            await Task.Delay(50);
-        }
-    }
 
     /// <summary>Fails with a storage stall until the given attempt, then handles the message.</summary>
     private sealed class StallingHandler(string queueName, int stallsUntilAttempt) : IQueueHandler

@@ -161,12 +161,8 @@ public sealed class StorageStallEndToEndTests(ITestOutputHelper output) : IAsync
         {
             // The service's disconnected event reaches the upstream while storage is frozen.
             await client.DisposeAsync();
-            var until = DateTime.UtcNow + Deadline + Margin;
-            while (!logs.Entries.Any(e => e.EventId.Id == 504))
-            {
-                Assert.True(DateTime.UtcNow < until, "the disconnect was not answered within the deadline:\n" + string.Join('\n', logs.Lines));
-                await Task.Delay(50);
-            }
+            await Eventually.HoldsAsync(() => logs.Entries.Any(e => e.EventId.Id == 504), Deadline + Margin,
+                "the disconnect was not answered within the deadline");
         }
         finally
         {
@@ -185,8 +181,7 @@ public sealed class StorageStallEndToEndTests(ITestOutputHelper output) : IAsync
     private async Task UntilOnlyLiveConnectionsAreStoredAsync(int live)
     {
         var connections = app.Services.GetRequiredService<GatewayTables>().Connections;
-        var until = DateTime.UtcNow + Patience;
-        while (true)
+        await Eventually.HoldsAsync(async () =>
         {
             var count = 0;
             await foreach (var _ in connections.QueryAsync<TableEntity>(select: ["PartitionKey"]))
@@ -194,14 +189,8 @@ public sealed class StorageStallEndToEndTests(ITestOutputHelper output) : IAsync
                 count++;
             }
 
-            if (count == live)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < until, $"{count} connection rows stored; expected the {live} live ones");
-            await Task.Delay(100);
-        }
+            return count == live;
+        }, Patience, $"connection rows other than the {live} live ones stayed stored");
     }
 
     private static void AssertStorageUnavailable(JsonElement response)

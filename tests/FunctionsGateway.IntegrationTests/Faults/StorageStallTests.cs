@@ -138,7 +138,7 @@ public sealed class StorageStallTests
         AssertStorageUnavailable(GatewayHarness.Json(stalled.Value.Response));
 
         // The commit reached the frozen account and lands once it resumes, yet nothing after it ran for this caller.
-        await WaitForAsync(async () => await gw.Devices.GetDeviceAsync(key.DeviceId, CancellationToken.None) is not null);
+        await Eventually.HoldsAsync(async () => await gw.Devices.GetDeviceAsync(key.DeviceId, CancellationToken.None) is not null, Hung, "the stalled commit never landed");
 
         // A retry finishes the decision's follow-ups and answers that it is resolved (409), naming the decision.
         var retried = await gw.CallAsync(approver.ConnectionId, GatewayMethods.DevicePairApprove, new { requestId });
@@ -274,17 +274,6 @@ public sealed class StorageStallTests
         Assert.Equal(requestId, details.GetProperty("requestId").GetString());
         Assert.Equal(deviceId, details.GetProperty("deviceId").GetString());
         Assert.Equal("approved", details.GetProperty("decision").GetString());
-    }
-
-    /// <summary>Waits (polling storage, generously) for a state the test cannot be told about.</summary>
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < Hung, "the stalled commit never landed");
-            await Task.Delay(50);
-        }
     }
 
     private static async Task<Timed<T>> Time<T>(Func<Task<T>> call)
