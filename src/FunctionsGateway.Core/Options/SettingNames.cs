@@ -6,6 +6,27 @@ public static class SettingNames
     public const string Storage = "AzureWebJobsStorage";
     public const string SignalR = "AzureSignalRConnectionString";
     public const string SharedToken = "Gateway__SharedToken";
+
+    // Identity-based SignalR, the Functions convention (the SDK convention is AuthType=azure.msi|azure in SignalR itself).
+    public const string SignalRServiceUri = "AzureSignalRConnectionString__serviceUri";
+    public const string SignalRCredential = "AzureSignalRConnectionString__credential";
+    public const string SignalRClientId = "AzureSignalRConnectionString__clientId";
+    public const string SignalRTenantId = "AzureSignalRConnectionString__tenantId";
+
+    // The upstream under Entra: the bearer token SignalR's managed identity sends (no access key, so no signature).
+    public const string UpstreamTenantId = "Gateway__Upstream__TenantId";
+    public const string UpstreamAudience = "Gateway__Upstream__Audience";
+
+    /// <summary>Object id (ARM <c>principalId</c>) of the SignalR service's managed identity: the token's <c>oid</c>.</summary>
+    public const string UpstreamPrincipalId = "Gateway__Upstream__PrincipalId";
+
+    /// <summary>Optional: the OpenID metadata URL (default: the tenant's on login.microsoftonline.com).</summary>
+    public const string UpstreamMetadataAddress = "Gateway__Upstream__MetadataAddress";
+
+    // Telemetry. Standard names, read by the exporters.
+    public const string AppInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+    public const string AppInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+    public const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string AdminKey = "Gateway__AdminKey";
     public const string MaxPayloadBytes = "Gateway__MaxPayloadBytes";
     public const string ChallengeLifetime = "Gateway__ChallengeLifetime";
