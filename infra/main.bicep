@@ -1,7 +1,9 @@
-// FunctionsGateway on Azure (DESIGN.md §7), deployable with `azd up`:
-//   Function App on Flex Consumption (.NET isolated), Azure SignalR Service (Serverless, upstream
-//   -> /api/signalr/upstream), Storage (tables + queues), Key Vault, Application Insights, and one
-//   user-assigned managed identity with RBAC. No shared keys, no publishing credentials.
+// FunctionsGateway on Azure, deployable with `azd up`, with no key anywhere:
+//   Function App on Flex Consumption (.NET isolated) with one user-assigned identity; Azure SignalR
+//   Service (Serverless, local auth disabled, system-assigned identity, upstream -> /api/signalr/upstream
+//   with a managed-identity bearer token); Storage (tables + queues, shared-key access disabled);
+//   Key Vault holding only the shared gateway token; Application Insights with Entra-only ingestion.
+//   No listKeys, no access key, no account key, no publishing credentials.
 //
 // Table and queue names live in modules/names.bicep and must equal
 // src/FunctionsGateway.Core/Storage/StorageNames.cs.
@@ -38,8 +40,8 @@ param signalRSku string = 'Free_F1'
 @description('SignalR units (Standard_S1 only; Free_F1 is always 1).')
 param signalRCapacity int = 1
 
-@description('Disable access-key auth on SignalR. Keep false: the gateway signs client tokens with the access key.')
-param signalRDisableLocalAuth bool = false
+@description('Audience of the token SignalR sends upstream (Gateway__Upstream__Audience). Empty: the client ID of the app identity. Set it to an app registration\'s Application ID URI or client ID to use your own.')
+param upstreamAudience string = ''
 
 @description('Browser origins allowed by SignalR CORS and the Function App CORS.')
 param allowedOrigins string[] = [
@@ -133,21 +135,13 @@ module roles 'modules/roles.bicep' = {
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   scope: rg
-  // The host must be able to reach storage (and Key Vault) as soon as it starts.
-  dependsOn: [
-    roles
-  ]
   params: {
     name: 'func-gateway-${resourceToken}'
     planName: 'plan-gateway-${resourceToken}'
     location: location
     tags: tags
     identityId: identity.outputs.id
-    identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
     storageBlobEndpoint: storage.outputs.blobEndpoint
-    applicationInsightsConnectionString: monitoring.outputs.connectionString
-    keyVaultUri: keyVault.outputs.vaultUri
     runtimeVersion: functionsRuntimeVersion
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
@@ -155,7 +149,9 @@ module functionApp 'modules/functionapp.bicep' = {
   }
 }
 
-// Deployed after the Function App: its upstream URL carries the app's host key (see the module).
+var effectiveUpstreamAudience = empty(upstreamAudience) ? identity.outputs.clientId : upstreamAudience
+
+// After the Function App: the upstream URL is the app's host name.
 module signalr 'modules/signalr.bicep' = {
   name: 'signalr'
   scope: rg
@@ -165,11 +161,30 @@ module signalr 'modules/signalr.bicep' = {
     tags: tags
     skuName: signalRSku
     capacity: signalRCapacity
-    disableLocalAuth: signalRDisableLocalAuth
     allowedOrigins: allowedOrigins
+    functionAppHostName: functionApp.outputs.defaultHostName
+    upstreamAudience: effectiveUpstreamAudience
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
+// Last: the settings name the SignalR service and its identity, and the host must reach storage and
+// Key Vault as soon as they land (hence after the role assignments).
+module appSettings 'modules/appsettings.bicep' = {
+  name: 'appsettings'
+  scope: rg
+  dependsOn: [
+    roles
+  ]
+  params: {
     functionAppName: functionApp.outputs.name
-    keyVaultName: keyVault.outputs.name
-    identityPrincipalId: identity.outputs.principalId
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    keyVaultUri: keyVault.outputs.vaultUri
+    signalRHostName: signalr.outputs.hostName
+    signalRPrincipalId: signalr.outputs.principalId
+    upstreamAudience: effectiveUpstreamAudience
   }
 }
 
@@ -183,3 +198,5 @@ output AZURE_SIGNALR_HOSTNAME string = signalr.outputs.hostName
 output AZURE_STORAGE_ACCOUNT string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_SIGNALR_PRINCIPAL_ID string = signalr.outputs.principalId
+output GATEWAY_UPSTREAM_AUDIENCE string = effectiveUpstreamAudience

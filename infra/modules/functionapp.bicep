@@ -1,12 +1,8 @@
-// Flex Consumption plan + Function App (.NET isolated worker) + its app settings.
-//
-// App settings are the ones the code, local.settings.sample.json and the local host use
-// (DESIGN.md §6). FUNCTIONS_EXTENSION_VERSION / FUNCTIONS_WORKER_RUNTIME are NOT set: on Flex
-// Consumption the runtime comes from functionAppConfig.runtime and the platform rejects them.
-// No keys: host storage is identity-based, secrets are Key Vault references resolved with the
-// user-assigned identity, Application Insights ingestion uses Entra ID.
+// Flex Consumption plan + Function App (.NET isolated worker). Its app settings are set by
+// appsettings.bicep once SignalR exists: they name the service and its identity, and SignalR's
+// upstream in turn needs this app's host name.
 
-import { deploymentContainerName, signalRConnectionStringSecretName, sharedTokenSecretName } from 'names.bicep'
+import { deploymentContainerName } from 'names.bicep'
 
 param name string
 param planName string
@@ -16,16 +12,7 @@ param tags object
 @description('Resource ID of the user-assigned identity.')
 param identityId string
 
-@description('Client ID of the user-assigned identity.')
-param identityClientId string
-
-param storageAccountName string
 param storageBlobEndpoint string
-param applicationInsightsConnectionString string
-
-@description('Key Vault URI, with its trailing slash (vault.properties.vaultUri).')
-param keyVaultUri string
-
 param runtimeVersion string
 param instanceMemoryMB int
 param maximumInstanceCount int
@@ -88,25 +75,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         name: 'dotnet-isolated'
         version: runtimeVersion
       }
-    }
-  }
-
-  resource appSettings 'config' = {
-    name: 'appsettings'
-    properties: {
-      AzureWebJobsStorage__accountName: storageAccountName
-      AzureWebJobsStorage__credential: 'managedidentity'
-      AzureWebJobsStorage__clientId: identityClientId
-      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-      // The secret is written by signalr.bicep after this app exists (the upstream URL needs this
-      // app's host key first). Until then the reference is unresolved; `azd deploy` restarts the
-      // app, which resolves it.
-      AzureSignalRConnectionString: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${signalRConnectionStringSecretName})'
-      Gateway__SharedToken: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${sharedTokenSecretName})'
-      // The stale-state sweep's timer (six-field cron, UTC). The timer trigger reads it as %GatewaySweepSchedule%,
-      // so it must be set: without it the host cannot index SweepFunction.
-      GatewaySweepSchedule: '0 */5 * * * *'
     }
   }
 }

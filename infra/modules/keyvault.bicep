@@ -1,6 +1,6 @@
 // Key Vault (RBAC mode) holding the app's secrets; the Function App reads them through
 // Key Vault references (@Microsoft.KeyVault(SecretUri=...)) with its user-assigned identity.
-// The SignalR connection-string secret is written by signalr.bicep, once the service exists.
+// It holds one secret: the shared gateway token. Nothing else here is secret (no keys exist).
 
 import { sharedTokenSecretName } from 'names.bicep'
 

@@ -33,8 +33,8 @@ var hubName = 'gateway'
 var deploymentContainerName = 'app-package'
 
 @export()
-@description('Key Vault secret holding the value of the AzureSignalRConnectionString app setting.')
-var signalRConnectionStringSecretName = 'signalr-connection-string'
+@description('Route of the upstream function under /api (GatewayRoutes.Upstream): where SignalR posts client events.')
+var upstreamRoute = 'signalr/upstream'
 
 @export()
 @description('Key Vault secret holding the value of the Gateway__SharedToken app setting.')

@@ -5,7 +5,7 @@
 //   Storage Table Data Contributor        0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3
 //   Monitoring Metrics Publisher          3913510d-42f4-4e42-8a64-420c390055eb
 //   Key Vault Secrets User                4633458b-17de-408a-b874-0445c86b69e6
-// (SignalR App Server is assigned in signalr.bicep, where the service is created.)
+// (The SignalR roles are assigned in signalr.bicep, scoped to the service it creates.)
 
 param principalId string
 param storageAccountName string

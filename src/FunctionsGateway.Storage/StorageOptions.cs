@@ -23,7 +23,7 @@ public sealed class StorageOptions
     {
         var connectionString = configuration[SettingNames.Storage];
         var section = configuration.GetSection(SettingNames.Storage);
-        var account = section["accountName"];
+        var account = configuration[SettingNames.ConfigKey(SettingNames.StorageAccountName)];
         var tableUri = section["tableServiceUri"] ?? (account is null ? null : $"https://{account}.table.core.windows.net");
         var queueUri = section["queueServiceUri"] ?? (account is null ? null : $"https://{account}.queue.core.windows.net");
         var options = new StorageOptions
@@ -31,7 +31,7 @@ public sealed class StorageOptions
             ConnectionString = string.IsNullOrWhiteSpace(connectionString) ? null : connectionString,
             TableServiceUri = tableUri is null ? null : new Uri(tableUri),
             QueueServiceUri = queueUri is null ? null : new Uri(queueUri),
-            ClientId = section["clientId"],
+            ClientId = configuration[SettingNames.ConfigKey(SettingNames.StorageClientId)],
         };
         options.Validate();
         return options;

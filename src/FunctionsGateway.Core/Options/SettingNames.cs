@@ -4,6 +4,12 @@ namespace FunctionsGateway.Core.Options;
 public static class SettingNames
 {
     public const string Storage = "AzureWebJobsStorage";
+
+    // Identity-based storage (what a keyless deployment sets instead of a connection string). The Functions host reads
+    // __credential for its queue and timer triggers; the gateway reads __accountName and __clientId.
+    public const string StorageAccountName = "AzureWebJobsStorage__accountName";
+    public const string StorageCredential = "AzureWebJobsStorage__credential";
+    public const string StorageClientId = "AzureWebJobsStorage__clientId";
     public const string SignalR = "AzureSignalRConnectionString";
     public const string SharedToken = "Gateway__SharedToken";
 
