@@ -70,14 +70,15 @@ public sealed class FunctionsMetadataTests
         }
 
         var bicep = string.Join('\n', Directory.GetFiles(Path.Combine(Root, "infra"), "*.bicep", SearchOption.AllDirectories).Select(File.ReadAllText));
-        foreach (var name in StorageNames.AllTables.Concat(StorageNames.AllQueues).Append(SettingNames.SignalR).Append(SettingNames.SharedToken).Append(SettingNames.SweepSchedule))
+        foreach (var name in StorageNames.AllTables.Concat(StorageNames.AllQueues).Append(SettingNames.SharedToken).Append(SettingNames.SweepSchedule))
         {
             // A quoted string, or an app-setting key in an object literal.
             Assert.True(Regex.IsMatch(bicep, $"(['\"]{Regex.Escape(name)}['\"]|\\b{Regex.Escape(name)}\\s*:)"), $"infra/*.bicep does not name {name}");
         }
 
-        // Bicep deploys identity-based storage: the connection is AzureWebJobsStorage__accountName.
-        Assert.Matches($"\\b{SettingNames.Storage}__accountName\\s*:", bicep);
+        // Bicep deploys identity-based storage and SignalR (tests/FunctionsGateway.Tests/Infra checks every app setting).
+        Assert.Matches($"\\b{SettingNames.StorageAccountName}\\s*:", bicep);
+        Assert.Matches($"\\b{SettingNames.SignalRServiceUri}\\s*:", bicep);
         Assert.Contains("signalr/upstream", bicep, StringComparison.Ordinal);
     }
 
