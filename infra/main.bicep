@@ -199,4 +199,4 @@ output AZURE_STORAGE_ACCOUNT string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_SIGNALR_PRINCIPAL_ID string = signalr.outputs.principalId
-output GATEWAY_UPSTREAM_AUDIENCE string = effectiveUpstreamAudience
+output AZURE_SIGNALR_UPSTREAM_AUDIENCE string = effectiveUpstreamAudience
