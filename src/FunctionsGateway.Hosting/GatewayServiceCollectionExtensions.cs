@@ -45,6 +45,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(_ => SweepSchedule.FromConfiguration(configuration));
         services.AddSingleton<SweepTimerHandler>();
         services.AddHostedService<TransportStartup>();
+
+        // The upstream's bearer path (Gateway__Upstream__*): how a keyless service's requests get in.
+        services.AddUpstreamAuthentication(configuration);
         return services;
     }
 

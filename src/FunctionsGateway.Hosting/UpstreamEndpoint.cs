@@ -15,7 +15,7 @@ using Microsoft.Extensions.Options;
 namespace FunctionsGateway.Hosting;
 
 /// <summary>
-/// The SignalR upstream (docs/protocol.md §6.4): checks the service's signature, then turns each client <c>req</c> invocation
+/// The SignalR upstream (docs/protocol.md §6.4): checks the service's signature or bearer token, then turns each client <c>req</c> invocation
 /// into a dispatcher call and answers with a framed Completion in the client's own protocol.
 /// </summary>
 public sealed partial class UpstreamEndpoint(
@@ -23,6 +23,7 @@ public sealed partial class UpstreamEndpoint(
     ConnectionLifecycle lifecycle,
     ConnectionCloseScheduler closer,
     SignalRServiceOptions signalR,
+    UpstreamAuthentication authentication,
     CallDeadlines deadlines,
     IOptions<GatewayOptions> gatewayOptions,
     ILogger<UpstreamEndpoint> logger)
@@ -35,12 +36,13 @@ public sealed partial class UpstreamEndpoint(
 
     public async Task<HttpReply> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        // The signature first: nothing about an unsigned request is looked at, not even its other headers.
+        // The signature first (no bearer work when it verifies), else the service identity's Entra token: nothing else
+        // about an unauthenticated request is looked at, not even its other headers.
         var headers = UpstreamHeaders.From(request);
-        if (!UpstreamSignature.IsValid(headers.Signature, headers.ConnectionId, signalR.AccessKeys))
+        if (!UpstreamSignature.IsValid(headers.Signature, headers.ConnectionId, signalR.AccessKeys)
+            && await authentication.RefuseUnsignedAsync(request, headers, cancellationToken) is { } refusal)
         {
-            LogBadSignature(logger, headers.Hub, headers.Event);
-            return HttpReply.Text(401, "invalid or missing X-ASRS-Signature");
+            return refusal;
         }
 
         if (!headers.HasRequiredHeaders)
@@ -278,7 +280,4 @@ public sealed partial class UpstreamEndpoint(
 
     [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "close of {ConnectionId} ({Reason}) not queued: storage did not answer in time")]
     private static partial void LogCloseNotQueued(ILogger logger, string connectionId, string reason);
-
-    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "upstream request refused: bad signature (hub {Hub}, event {Event})")]
-    private static partial void LogBadSignature(ILogger logger, string? hub, string? @event);
 }

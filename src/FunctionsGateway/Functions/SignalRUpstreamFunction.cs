@@ -6,14 +6,15 @@ using Microsoft.Azure.Functions.Worker;
 namespace FunctionsGateway.Functions;
 
 /// <summary>
-/// Every SignalR upstream event (connected, disconnected, each <c>req</c> invocation). The service's upstream URL
-/// template carries a function key (<c>?code=</c>); the handler also checks <c>X-ASRS-Signature</c>.
+/// Every SignalR upstream event (connected, disconnected, each <c>req</c> invocation). Anonymous to the Functions host:
+/// a keyless deployment has no function key to put in the service's upstream URL, so the handler's own check is the
+/// gate (<c>X-ASRS-Signature</c> with the access key, or the service identity's Entra bearer token).
 /// </summary>
 public sealed class SignalRUpstreamFunction(UpstreamEndpoint handler)
 {
     [Function(nameof(SignalRUpstreamFunction))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = GatewayRoutes.Upstream)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GatewayRoutes.Upstream)] HttpRequest request,
         CancellationToken cancellationToken)
         => await handler.HandleAsync(request, cancellationToken);
 }

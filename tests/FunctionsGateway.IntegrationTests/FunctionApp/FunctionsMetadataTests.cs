@@ -26,7 +26,7 @@ public sealed class FunctionsMetadataTests
             functions.Keys.Order(StringComparer.Ordinal));
 
         AssertHttp(functions["NegotiateFunction"], GatewayRoutes.Negotiate, "post", "Anonymous");
-        AssertHttp(functions["SignalRUpstreamFunction"], GatewayRoutes.Upstream, "post", "Function");
+        AssertHttp(functions["SignalRUpstreamFunction"], GatewayRoutes.Upstream, "post", "Anonymous");
         AssertHttp(functions["AdminPairingList"], "admin/pairing", "get", "Function");
         AssertHttp(functions["AdminPairingApprove"], "admin/pairing/{requestId}/approve", "post", "Function");
         AssertHttp(functions["AdminPairingReject"], "admin/pairing/{requestId}/reject", "post", "Function");
