@@ -116,6 +116,46 @@ public sealed class UpstreamBearerValidatorTests
     }
 
     [Fact]
+    public async Task An_accepted_token_is_not_verified_again_until_the_reuse_window_ends()
+    {
+        await using var issuer = await LocalOpenIdIssuer.StartAsync();
+        var clock = new FixedTimeProvider(DateTimeOffset.UtcNow);
+        using var validator = new UpstreamBearerValidator(
+            UpstreamBearerSettings.For(null, issuer.MetadataAddress, LocalOpenIdIssuer.Audience, LocalOpenIdIssuer.PrincipalId), issuer.Http, clock);
+        var token = issuer.Mint();
+
+        Assert.Equal(UpstreamBearerOutcome.Accepted, await validator.ValidateAsync(token, default));
+        Assert.Equal(UpstreamBearerOutcome.Accepted, await validator.ValidateAsync(token, default));
+        Assert.Equal(1, validator.Verifications);
+
+        clock.Now += UpstreamBearerValidator.AcceptedTokenReuse;
+        Assert.Equal(UpstreamBearerOutcome.Accepted, await validator.ValidateAsync(token, default));
+        Assert.Equal(2, validator.Verifications);
+    }
+
+    [Fact]
+    public async Task A_remembered_token_is_verified_again_once_its_own_expiry_passes_and_refusals_are_never_remembered()
+    {
+        await using var issuer = await LocalOpenIdIssuer.StartAsync();
+        var clock = new FixedTimeProvider(DateTimeOffset.UtcNow);
+        using var validator = new UpstreamBearerValidator(
+            UpstreamBearerSettings.For(null, issuer.MetadataAddress, LocalOpenIdIssuer.Audience, LocalOpenIdIssuer.PrincipalId), issuer.Http, clock);
+        var claims = issuer.ValidClaims();
+        claims["exp"] = DateTimeOffset.UtcNow.AddMinutes(2).ToUnixTimeSeconds();
+        var shortLived = issuer.Mint(claims);
+        var wrong = issuer.Defective(TokenDefect.AnotherOid);
+
+        Assert.Equal(UpstreamBearerOutcome.Accepted, await validator.ValidateAsync(shortLived, default));
+        Assert.Equal(UpstreamBearerOutcome.WrongPrincipal, await validator.ValidateAsync(wrong, default));
+        Assert.Equal(UpstreamBearerOutcome.WrongPrincipal, await validator.ValidateAsync(wrong, default));
+        Assert.Equal(3, validator.Verifications);
+
+        clock.Now += TimeSpan.FromMinutes(3);
+        await validator.ValidateAsync(shortLived, default);
+        Assert.Equal(4, validator.Verifications);
+    }
+
+    [Fact]
     public async Task Unreadable_metadata_refuses_every_token_and_is_asked_again_only_after_the_retry_delay()
     {
         await using var issuer = await LocalOpenIdIssuer.StartAsync();
