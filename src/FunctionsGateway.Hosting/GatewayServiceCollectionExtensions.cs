@@ -18,19 +18,11 @@ public static class GatewayServiceCollectionExtensions
     {
         services.AddGatewayCore(configuration);
         services.AddGatewayStorage(configuration);
-        services.AddSingleton(_ => SignalRServiceOptions.FromConfiguration(configuration));
-        services.AddSingleton(sp => new NegotiateResponseFactory(sp.GetRequiredService<SignalRServiceOptions>().Connection, null, sp.GetRequiredService<TimeProvider>()));
-        services.AddHttpClient(nameof(SignalRRestClient), client => client.Timeout = TimeSpan.FromSeconds(30));
-        services.TryAddSingleton<ISignalRServiceClient>(sp => new SignalRRestClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(SignalRRestClient)),
-            sp.GetRequiredService<SignalRServiceOptions>().Connection,
-            new SignalRRestClientOptions { RetryDelay = TimeSpan.FromMilliseconds(200) },
-            sp.GetRequiredService<TimeProvider>()));
+        services.AddSignalRTransport(configuration);
         services.Replace(ServiceDescriptor.Singleton<IGatewayNotifier, SignalRGatewayNotifier>());
         services.Replace(ServiceDescriptor.Singleton<ISessionSubscriptions, SignalRSessionSubscriptions>());
         services.AddSingleton<ConnectionCloseScheduler>();
         services.AddSingleton<UpstreamEndpoint>();
-        services.AddSingleton<NegotiateEndpoint>();
         services.AddSingleton<AdminPairingEndpoint>();
         services.AddSingleton<StorageCallGuard>();
         services.AddSingleton<AdminPairingApi>();

@@ -33,7 +33,9 @@ public static class LocalGatewayApp
 
         var url = (builder.Configuration["urls"] ?? DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries)[0].TrimEnd('/');
         builder.WebHost.UseUrls(url);
-        var selfHosted = string.IsNullOrWhiteSpace(builder.Configuration[SettingNames.SignalR]);
+        // Either convention names another service: the connection string, or (Entra ID) the service URI.
+        var selfHosted = string.IsNullOrWhiteSpace(builder.Configuration[SettingNames.SignalR])
+            && string.IsNullOrWhiteSpace(builder.Configuration[SettingNames.ConfigKey(SettingNames.SignalRServiceUri)]);
         var localKey = builder.Configuration["Gateway:LocalSignalRAccessKey"] ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         if (selfHosted)
         {
@@ -77,7 +79,7 @@ public static class LocalGatewayApp
     private static void MapFunctions(WebApplication app, string? adminKey)
     {
         var api = app.MapGroup("/" + GatewayRoutes.Prefix);
-        api.MapPost(GatewayRoutes.Negotiate, (HttpRequest request, NegotiateEndpoint handler) => handler.Handle(request));
+        api.MapPost(GatewayRoutes.Negotiate, (HttpRequest request, NegotiateEndpoint handler, CancellationToken ct) => handler.HandleAsync(request, ct));
         api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamEndpoint handler, CancellationToken ct) => handler.HandleAsync(request, ct));
 
         var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>

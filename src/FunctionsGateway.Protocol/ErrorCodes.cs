@@ -65,6 +65,9 @@ public static class DetailCodes
 
     /// <summary>A device signature failed too often on this connection; it gets no further admission attempt.</summary>
     public const string AdmissionAttemptsExhausted = "ADMISSION_ATTEMPTS_EXHAUSTED";
+
+    /// <summary>Negotiate under Entra ID has no valid service key to sign with (503, <c>UNAVAILABLE</c>); <c>details.retryAfterMs</c>.</summary>
+    public const string SignalRKeyUnavailable = "SIGNALR_KEY_UNAVAILABLE";
 }
 
 /// <summary>The pairing gate's reasons (docs/protocol.md §4).</summary>

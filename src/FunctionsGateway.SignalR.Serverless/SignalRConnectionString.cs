@@ -36,7 +36,8 @@ public sealed partial class SignalRConnectionString
         string? version,
         SignalRAuthType authType,
         string? clientId,
-        string? tenantId)
+        string? tenantId,
+        string? clientSecret = null)
     {
         Endpoint = endpoint;
         AccessKey = accessKey;
@@ -46,6 +47,7 @@ public sealed partial class SignalRConnectionString
         AuthType = authType;
         ClientId = clientId;
         TenantId = tenantId;
+        ClientSecret = clientSecret;
         AudienceBase = string.Concat(endpoint.Scheme, "://", endpoint.Host, "/");
     }
 
@@ -72,6 +74,9 @@ public sealed partial class SignalRConnectionString
 
     /// <summary>The <c>TenantId</c> value (identity auth), if present.</summary>
     public string? TenantId { get; }
+
+    /// <summary>The <c>ClientSecret</c> value (<c>AuthType=azure.app</c>), if present; never printed.</summary>
+    public string? ClientSecret { get; }
 
     /// <summary><see cref="ClientEndpoint"/> ?? <see cref="Endpoint"/>.</summary>
     public Uri ClientBaseUri => ClientEndpoint ?? Endpoint;
@@ -101,6 +106,24 @@ public sealed partial class SignalRConnectionString
         return result is not null;
     }
 
+    /// <summary>
+    /// An identity-based connection to <paramref name="endpoint"/> without a connection string (the Functions
+    /// convention, <c>AzureSignalRConnectionString__serviceUri</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Not an absolute http(s) URI, or <paramref name="authType"/> is <see cref="SignalRAuthType.AccessKey"/>.</exception>
+    public static SignalRConnectionString ForIdentity(string endpoint, SignalRAuthType authType, string? clientId = null, string? tenantId = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (authType == SignalRAuthType.AccessKey)
+        {
+            throw new ArgumentException("An identity-based connection needs an identity AuthType.", nameof(authType));
+        }
+
+        return TryParseHttpUri(endpoint, out var uri)
+            ? new SignalRConnectionString(uri, null, null, null, null, authType, clientId, tenantId)
+            : throw new ArgumentException("The service URI is not an absolute http or https URI.", nameof(endpoint));
+    }
+
     /// <summary>Never prints the access key.</summary>
     public override string ToString() =>
         $"Endpoint={Endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/')};AuthType={AuthType}";
@@ -111,7 +134,7 @@ public sealed partial class SignalRConnectionString
     private static SignalRConnectionString? ParseCore(string connectionString, out string error)
     {
         string? endpoint = null, accessKey = null, port = null, clientEndpoint = null, serverEndpoint = null;
-        string? version = null, authType = null, clientId = null, tenantId = null;
+        string? version = null, authType = null, clientId = null, tenantId = null, clientSecret = null;
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         foreach (var range in connectionString.AsSpan().Split(';'))
@@ -156,7 +179,8 @@ public sealed partial class SignalRConnectionString
                 case "authtype": authType = value; break;
                 case "clientid": clientId = value; break;
                 case "tenantid": tenantId = value; break;
-                default: break; // Unknown keys (ClientSecret, ClientCert, ...) are tolerated like the SDK does.
+                case "clientsecret": clientSecret = value; break;
+                default: break; // Unknown keys (ClientCert, ...) are tolerated like the SDK does.
             }
         }
 
@@ -229,7 +253,8 @@ public sealed partial class SignalRConnectionString
             version,
             auth,
             clientId,
-            tenantId);
+            tenantId,
+            string.IsNullOrEmpty(clientSecret) ? null : clientSecret);
     }
 
     private static bool TryParseHttpUri(string value, [NotNullWhen(true)] out Uri? uri)

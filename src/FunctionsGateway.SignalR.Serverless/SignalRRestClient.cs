@@ -1,4 +1,4 @@
-using System.Net.Http.Headers;
+using Azure.Core.Pipeline;
 
 namespace FunctionsGateway.SignalR.Serverless;
 
@@ -22,11 +22,8 @@ public sealed class SignalRRestClient : ISignalRServiceClient
     public const string ApiVersion = "2022-06-01";
 
     private const string ApiVersionQuery = "?api-version=" + ApiVersion;
-    private const string ErrorCodeHeader = "x-ms-error-code";
-    private static readonly MediaTypeHeaderValue s_json = new("application/json");
 
-    private readonly HttpClient _httpClient;
-    private readonly IServiceTokenSource _tokens;
+    private readonly IRestTransport _transport;
     private readonly string _serverBase;
     private readonly string _audienceBase;
     private readonly int _maxAttempts;
@@ -46,14 +43,25 @@ public sealed class SignalRRestClient : ISignalRServiceClient
     {
     }
 
-    /// <summary>Creates a client with a custom token source (e.g. Entra); URLs come from <paramref name="connectionString"/>.</summary>
+    /// <summary>Creates a client with a custom token source; URLs come from <paramref name="connectionString"/>.</summary>
     public SignalRRestClient(HttpClient httpClient, SignalRConnectionString connectionString, IServiceTokenSource tokenSource, SignalRRestClientOptions? options = null, TimeProvider? timeProvider = null)
+        : this(new HttpClientRestTransport(httpClient, tokenSource), connectionString, options, timeProvider)
     {
-        ArgumentNullException.ThrowIfNull(httpClient);
+    }
+
+    /// <summary>
+    /// Creates a client for Microsoft Entra ID: every call goes through <paramref name="pipeline"/>, whose bearer policy
+    /// adds the Entra token (<see cref="SignalREntra.CreatePipeline"/>). This client's retry rules stay the only ones.
+    /// </summary>
+    public SignalRRestClient(HttpPipeline pipeline, SignalRConnectionString connectionString, SignalRRestClientOptions? options = null, TimeProvider? timeProvider = null)
+        : this(new PipelineRestTransport(pipeline), connectionString, options, timeProvider)
+    {
+    }
+
+    private SignalRRestClient(IRestTransport transport, SignalRConnectionString connectionString, SignalRRestClientOptions? options, TimeProvider? timeProvider)
+    {
         ArgumentNullException.ThrowIfNull(connectionString);
-        ArgumentNullException.ThrowIfNull(tokenSource);
-        _httpClient = httpClient;
-        _tokens = tokenSource;
+        _transport = transport;
         _serverBase = SignalRConnectionString.BaseUrl(connectionString.ServerBaseUri);
         _audienceBase = connectionString.AudienceBase;
         options ??= new SignalRRestClientOptions();
@@ -206,19 +214,11 @@ public sealed class SignalRRestClient : ISignalRServiceClient
 
         for (var attempt = 1; ; attempt++)
         {
-            var token = await _tokens.GetAccessTokenAsync(audience, cancellationToken);
-            using var request = new HttpRequestMessage(call.Method, uri);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            if (call.Body is not null)
-            {
-                request.Content = new ByteArrayContent(call.Body);
-                request.Content.Headers.ContentType = s_json;
-            }
-
-            HttpResponseMessage response;
+            int status;
+            string? code;
             try
             {
-                response = await _httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                (status, code) = await _transport.SendAsync(call.Operation, call.Method, uri, audience, call.Body, cancellationToken);
             }
             catch (Exception ex) when (!call.IsMessage
                 && attempt < _maxAttempts
@@ -229,18 +229,13 @@ public sealed class SignalRRestClient : ISignalRServiceClient
                 continue;
             }
 
-            using (response)
+            if (attempt < _maxAttempts && ShouldRetry(call.IsMessage, status))
             {
-                var status = (int)response.StatusCode;
-                if (attempt < _maxAttempts && ShouldRetry(call.IsMessage, status))
-                {
-                    await DelayAsync(cancellationToken);
-                    continue;
-                }
-
-                var code = response.Headers.TryGetValues(ErrorCodeHeader, out var values) ? values.FirstOrDefault() : null;
-                return (status, code);
+                await DelayAsync(cancellationToken);
+                continue;
             }
+
+            return (status, code);
         }
     }
 

@@ -34,6 +34,13 @@ public sealed class SignalRServiceException : Exception
         ErrorCode = errorCode;
     }
 
+    /// <summary>Creates the exception for an operation that was never sent: no Entra token could be had for it.</summary>
+    public SignalRServiceException(string operation, string reason, Exception innerException)
+        : base($"SignalR Service {operation} was not sent: no Entra token ({reason}).", innerException)
+    {
+        Operation = operation;
+    }
+
     /// <summary>The REST operation, e.g. <c>SendToGroup</c>.</summary>
     public string Operation { get; }
 

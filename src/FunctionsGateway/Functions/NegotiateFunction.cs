@@ -9,6 +9,6 @@ namespace FunctionsGateway.Functions;
 public sealed class NegotiateFunction(NegotiateEndpoint handler)
 {
     [Function(nameof(NegotiateFunction))]
-    public IActionResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GatewayRoutes.Negotiate)] HttpRequest request)
-        => handler.Handle(request);
+    public async Task<IActionResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GatewayRoutes.Negotiate)] HttpRequest request)
+        => await handler.HandleAsync(request, request.HttpContext.RequestAborted);
 }

@@ -176,7 +176,8 @@ public sealed class StartupValidationTests
 
     [Theory]
     [InlineData(null)]
-    [InlineData("Endpoint=https://gateway.service.signalr.net;AuthType=azure.msi;Version=1.0;")]
+    [InlineData("Endpoint=https://gateway.service.signalr.net;AuthType=azure.app;ClientId=app;Version=1.0;")]
+    [InlineData("Endpoint=http://gateway.service.signalr.net;AuthType=azure.msi;Version=1.0;")]
     public async Task The_function_app_without_a_usable_SignalR_connection_string_fails_at_start_naming_it(string? value)
     {
         // The local host serves its own SignalR endpoint when the setting is missing; the Function App cannot.
