@@ -13,14 +13,14 @@ namespace FunctionsGateway.IntegrationTests.Telemetry;
 /// pump. docs/telemetry.md is the contract these tests hold the code to.
 /// </summary>
 [Collection(TelemetryCollection.Name)]
-public sealed class TelemetryEndToEndTests
+public sealed class TelemetryEndToEndTests(TelemetryStorage azurite) : IClassFixture<TelemetryStorage>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task A_pairing_a_call_a_refusal_and_a_spawn_are_counted_by_outcome_code_and_method()
     {
-        await using var rig = await TelemetryRig.StartAsync();
+        await using var rig = await TelemetryRig.StartAsync(azurite.Azurite);
         var telemetry = rig.Telemetry;
         var pendingBefore = telemetry.Sum(TelemetryNames.PendingPairingRequests);
         var options = rig.Options([OperatorScopes.Write]);
@@ -82,7 +82,7 @@ public sealed class TelemetryEndToEndTests
     [Fact]
     public async Task One_call_is_one_trace_of_its_upstream_span_its_dispatch_and_the_table_reads_under_it()
     {
-        await using var rig = await TelemetryRig.StartAsync();
+        await using var rig = await TelemetryRig.StartAsync(azurite.Azurite);
         await using var client = await rig.PairedAsync([OperatorScopes.Read]);
 
         await client.InvokeAsync(GatewayMethods.Status);
@@ -115,7 +115,7 @@ public sealed class TelemetryEndToEndTests
     [Fact]
     public async Task A_handshake_traces_its_batch_writes_under_the_table_they_write()
     {
-        await using var rig = await TelemetryRig.StartAsync();
+        await using var rig = await TelemetryRig.StartAsync(azurite.Azurite);
         await using var client = await rig.PairedAsync([OperatorScopes.Read]);
 
         // The admitting connect: its device-partition commit is a batch, posted to /$batch, named by its table.
@@ -130,7 +130,7 @@ public sealed class TelemetryEndToEndTests
     [Fact]
     public async Task No_span_attribute_or_metric_tag_carries_a_token_a_key_a_nonce_a_signature_or_an_id()
     {
-        await using var rig = await TelemetryRig.StartAsync();
+        await using var rig = await TelemetryRig.StartAsync(azurite.Azurite);
         await using var client = await rig.PairedAsync([OperatorScopes.Write]);
         await client.InvokeAsync(GatewayMethods.Status);
         await Assert.ThrowsAsync<GatewayException>(() => client.InvokeAsync(GatewayMethods.SessionsPatch, new { sessionKey = SessionKeys.Main(rig.AgentId) }));

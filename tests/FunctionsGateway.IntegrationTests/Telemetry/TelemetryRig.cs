@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace FunctionsGateway.IntegrationTests.Telemetry;
 
 /// <summary>
-/// A local host of its own on the shared Azurite, with an <see cref="UpstreamTap"/> in front of its upstream route (so
-/// the test sees the nonces and signatures on the wire), and the gateway's telemetry exported in memory.
+/// A local host of its own on an Azurite of the test class (its queue pumps take no other test's spawn or close), with an
+/// <see cref="UpstreamTap"/> in front of its upstream route (so the test sees the nonces and signatures on the wire),
+/// and the gateway's telemetry exported in memory.
 /// </summary>
 public sealed class TelemetryRig : IAsyncDisposable
 {
@@ -35,10 +36,10 @@ public sealed class TelemetryRig : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; } = new();
 
-    /// <summary>An agent of this test alone, so its sessions and spawn limits are nobody else's.</summary>
+    /// <summary>The agent whose main session the tests spawn from.</summary>
     public string AgentId { get; } = "otel" + Guid.NewGuid().ToString("N")[..12];
 
-    public static async Task<TelemetryRig> StartAsync()
+    public static async Task<TelemetryRig> StartAsync(PrivateAzurite storage)
     {
         // Listening before the host starts, as an SDK registered in the host would.
         var telemetry = new InMemoryTelemetry();
@@ -46,15 +47,12 @@ public sealed class TelemetryRig : IAsyncDisposable
         var tap = await UpstreamTap.StartAsync(new Uri(baseUrl, "/api/signalr/upstream"));
         var app = LocalGatewayApp.Build(["--urls", baseUrl.ToString().TrimEnd('/')], new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = Azurite.ConnectionString,
+            ["AzureWebJobsStorage"] = storage.ConnectionString,
             ["Gateway:SharedToken"] = GatewayHarness.SharedToken,
             ["Gateway:AdminKey"] = AdminKey,
             ["Gateway:LocalSignalRAccessKey"] = AccessKey,
             ["LocalHost:UpstreamUrl"] = tap.Url.ToString(),
             ["LocalHost:QueueRetrySeconds"] = "1",
-            ["Gateway:Pairing:MaxPending"] = "2000",
-            ["Gateway:Pairing:MaxRequestedEventsPerMinute"] = "10000",
-            ["Gateway:Runs:WorkerPool"] = "otel" + Guid.NewGuid().ToString("N")[..12],
             ["Logging:LogLevel:Default"] = "Warning",
         });
         var rig = new TelemetryRig(app, tap, baseUrl, telemetry);
@@ -152,4 +150,14 @@ public sealed class TelemetryRig : IAsyncDisposable
                 return [];
         }
     }
+}
+
+/// <summary>One Azurite for the telemetry tests: each test's host and devices are its own, the storage is shared.</summary>
+public sealed class TelemetryStorage : IAsyncLifetime
+{
+    public PrivateAzurite Azurite { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Azurite = await PrivateAzurite.StartAsync();
+
+    public async Task DisposeAsync() => await Azurite.DisposeAsync();
 }
