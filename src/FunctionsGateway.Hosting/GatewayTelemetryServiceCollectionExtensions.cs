@@ -24,14 +24,17 @@ public static class GatewayTelemetryServiceCollectionExtensions
 {
     /// <summary>
     /// OpenTelemetry for the <c>FunctionsGateway</c> source and meter, exported where <see cref="TelemetrySettings"/>
-    /// says (and to the console when asked). Without any exporter nothing is registered: nobody listens, so the
-    /// instrumentation costs next to nothing.
+    /// says (and to the console when asked). Without any exporter no SDK is registered: nobody listens, so the
+    /// instrumentation costs next to nothing. A malformed telemetry setting fails the host's start, naming it.
     /// </summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration, GatewayTelemetryOptions? options = null)
     {
         options ??= new GatewayTelemetryOptions();
         var settings = TelemetrySettings.FromConfiguration(configuration);
         services.AddSingleton(settings);
+
+        // Before the SDK's own hosted service, which builds the exporters: a malformed setting fails the start naming it.
+        services.AddHostedService<TelemetryStartup>();
         if (!settings.AzureMonitor && !settings.Otlp && !options.Console)
         {
             return services;
@@ -106,4 +109,16 @@ public static class GatewayTelemetryServiceCollectionExtensions
         options.ConnectionString = settings.AzureMonitorConnectionString;
         options.Credential = settings.AzureMonitorCredential();
     }
+}
+
+/// <summary>Checks the telemetry settings at start (<see cref="TelemetrySettings.Validate"/>).</summary>
+internal sealed class TelemetryStartup(TelemetrySettings settings) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        settings.Validate();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -3,6 +3,7 @@ using FunctionsGateway.Core.Options;
 using FunctionsGateway.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -113,18 +114,28 @@ public sealed class TelemetryRegistrationTests
     [InlineData(SettingNames.AppInsightsAuthenticationString, "ClientId=" + ClientId)]
     [InlineData(SettingNames.AppInsightsAuthenticationString, "Authorization=AAD;ClientId=not-a-guid")]
     [InlineData(SettingNames.AppInsightsAuthenticationString, "Authorization=AAD;Secret=x")]
-    [InlineData(SettingNames.OtlpEndpoint, "localhost:4317")]
+    [InlineData(SettingNames.OtlpEndpoint, "collector:4317")]
     [InlineData(SettingNames.OtlpEndpoint, "ftp://collector")]
-    public void A_malformed_telemetry_setting_fails_naming_it(string setting, string value)
+    public async Task A_malformed_telemetry_setting_fails_the_start_naming_it(string setting, string value)
     {
-        var failure = Assert.Throws<GatewayConfigurationException>(() => Build(new()
+        using var services = Build(new()
         {
             [SettingNames.AppInsightsConnectionString] = ConnectionString,
             [setting] = value,
-        }));
+        });
+
+        // The hosted services start in order, the check before the SDK's: the host stops at the check.
+        var failure = await Assert.ThrowsAsync<GatewayConfigurationException>(async () =>
+        {
+            foreach (var hosted in services.GetServices<IHostedService>())
+            {
+                await hosted.StartAsync(CancellationToken.None);
+            }
+        });
 
         Assert.Equal(setting, failure.Setting);
-        Assert.DoesNotContain(ClientId, failure.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Setting '{setting}' ", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, failure.Message, StringComparison.Ordinal);
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings, GatewayTelemetryOptions? options = null)
