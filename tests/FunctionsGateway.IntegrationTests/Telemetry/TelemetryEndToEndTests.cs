@@ -54,6 +54,11 @@ public sealed class TelemetryEndToEndTests(TelemetryStorage azurite) : IClassFix
         Assert.Equal(1, telemetry.Sum(TelemetryNames.Denials, (TelemetryNames.ErrorCode, ErrorCodes.InvalidRequest),
             (TelemetryNames.DetailCode, DetailCodes.MissingScope), (TelemetryNames.Method, GatewayMethods.SessionsPatch), (TelemetryNames.Origin, TelemetryTags.Network)));
 
+        // Refused before the dispatcher (over the payload limit): counted too, its method unread and so _OTHER.
+        var tooLarge = await Assert.ThrowsAsync<GatewayException>(() => client.InvokeAsync(GatewayMethods.Status, new { pad = new string('x', 70_000) }));
+        Assert.Equal(DetailCodes.PayloadTooLarge, tooLarge.DetailCode);
+        Assert.Equal(1, telemetry.Sum(TelemetryNames.Denials, (TelemetryNames.DetailCode, DetailCodes.PayloadTooLarge), (TelemetryNames.Method, TelemetryNames.Other)));
+
         // A spawn: the queue pump runs it, its internal identity is admitted silently, the spawn is timed as spawned.
         await client.InvokeAsync(GatewayMethods.SessionsSpawn, new { sessionKey = SessionKeys.Main(rig.AgentId), task = "count me" });
         await Eventually.HoldsAsync(() => telemetry.Count(TelemetryNames.SpawnDuration, (TelemetryNames.SpawnOutcome, SpawnOutcomes.Spawned)) == 1, Patience,
