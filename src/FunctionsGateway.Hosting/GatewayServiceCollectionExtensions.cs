@@ -13,9 +13,13 @@ namespace FunctionsGateway.Hosting;
 
 public static class GatewayServiceCollectionExtensions
 {
-    /// <summary>Everything both hosts share: the core, its storage, and the SignalR serverless transport.</summary>
-    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// Everything both hosts share: the core, its storage, the SignalR serverless transport, and telemetry
+    /// (<see cref="GatewayTelemetryServiceCollectionExtensions.AddGatewayTelemetry"/>, with the host's <paramref name="telemetry"/>).
+    /// </summary>
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration, GatewayTelemetryOptions? telemetry = null)
     {
+        services.AddGatewayTelemetry(configuration, telemetry);
         services.AddGatewayCore(configuration);
         services.AddGatewayStorage(configuration);
         services.AddSignalRTransport(configuration);

@@ -6,6 +6,7 @@ using FunctionsGateway.Core.Dispatch;
 using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Resilience;
+using FunctionsGateway.Core.Telemetry;
 using FunctionsGateway.Protocol;
 using FunctionsGateway.SignalR.Serverless;
 using Microsoft.AspNetCore.Http;
@@ -34,7 +35,11 @@ public sealed partial class UpstreamEndpoint(
     /// <summary>The service's own ceiling for a client message; beyond it the body is not even read.</summary>
     public const int HardBodyLimit = 1024 * 1024;
 
-    public async Task<HttpReply> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>One upstream request, measured and traced when anyone listens (<see cref="UpstreamTelemetry"/>).</summary>
+    public Task<HttpReply> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
+        => UpstreamTelemetry.On ? UpstreamTelemetry.MeasureAsync(request, HandleRequestAsync, cancellationToken) : HandleRequestAsync(request, cancellationToken);
+
+    private async Task<HttpReply> HandleRequestAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         // The signature first (no bearer work when it verifies), else the service identity's Entra token: nothing else
         // about an unauthenticated request is looked at, not even its other headers.
@@ -89,6 +94,7 @@ public sealed partial class UpstreamEndpoint(
         if (!inFlight.TryEnter(connectionId, limit))
         {
             LogTooManyInFlight(logger, connectionId, limit);
+            GatewayMetrics.Denied(null, TooManyInFlight(limit), isInternal: false);
             return invocation.IsBlocking
                 ? Completion(protocol, invocation.InvocationId!, TooManyInFlight(limit))
                 : HttpReply.Text(429, $"connection {connectionId} already has {limit} calls in flight");
@@ -143,23 +149,32 @@ public sealed partial class UpstreamEndpoint(
     /// <summary>Validates the frame's shape; every problem becomes a structured error, never a 500.</summary>
     public async Task<DispatchResult> DispatchAsync(string connectionId, string? userId, HubInvocation invocation, int bodyLength, CancellationToken cancellationToken)
     {
+        if (Refusal(invocation, bodyLength, out var request) is { } refusal)
+        {
+            // The dispatcher counts what it answers; these never reach it.
+            GatewayMetrics.Denied(null, refusal, isInternal: false);
+            return new(refusal);
+        }
+
+        UpstreamTelemetry.NoteMethod(request.Method);
+        return await dispatcher.DispatchAsync(new CallContext(connectionId, CallOrigin.Network, userId), request, cancellationToken);
+    }
+
+    private GatewayResponse? Refusal(HubInvocation invocation, int bodyLength, out GatewayRequest request)
+    {
+        request = null!;
         if (!string.Equals(invocation.Target, GatewayProtocol.RequestTarget, StringComparison.OrdinalIgnoreCase))
         {
-            return new(GatewayResponse.Invalid($"unknown target '{invocation.Target}': every call is the invocation '{GatewayProtocol.RequestTarget}'", DetailCodes.MalformedFrame));
+            return GatewayResponse.Invalid($"unknown target '{invocation.Target}': every call is the invocation '{GatewayProtocol.RequestTarget}'", DetailCodes.MalformedFrame);
         }
 
         if (bodyLength > options.MaxPayloadBytes)
         {
-            return new(GatewayResponse.Invalid($"payload too large: {bodyLength} bytes, the limit is {options.MaxPayloadBytes}", DetailCodes.PayloadTooLarge,
-                new { maxPayload = options.MaxPayloadBytes }));
+            return GatewayResponse.Invalid($"payload too large: {bodyLength} bytes, the limit is {options.MaxPayloadBytes}", DetailCodes.PayloadTooLarge,
+                new { maxPayload = options.MaxPayloadBytes });
         }
 
-        if (!TryReadRequest(invocation.Arguments, out var request, out var problem))
-        {
-            return new(GatewayResponse.Invalid("malformed request: " + problem, DetailCodes.MalformedFrame));
-        }
-
-        return await dispatcher.DispatchAsync(new CallContext(connectionId, CallOrigin.Network, userId), request, cancellationToken);
+        return TryReadRequest(invocation.Arguments, out request, out var problem) ? null : GatewayResponse.Invalid("malformed request: " + problem, DetailCodes.MalformedFrame);
     }
 
     /// <summary><c>req</c> takes exactly one argument, <c>{method: string, params?: any}</c>.</summary>

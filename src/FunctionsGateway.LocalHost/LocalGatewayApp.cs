@@ -18,7 +18,8 @@ public static class LocalGatewayApp
 
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var arguments = LocalHostArguments.Parse(args);
+        var builder = WebApplication.CreateBuilder(arguments.Configuration);
         var settingsPath = builder.Configuration["settings"] ?? "local.settings.json";
         if (File.Exists(settingsPath))
         {
@@ -43,7 +44,7 @@ public static class LocalGatewayApp
             builder.Configuration[SettingNames.SignalR] = $"Endpoint={uri.Scheme}://{uri.Host};Port={uri.Port};AccessKey={localKey};Version=1.0;";
         }
 
-        builder.Services.AddGateway(builder.Configuration);
+        builder.Services.AddGateway(builder.Configuration, new GatewayTelemetryOptions { Console = arguments.OtelConsole });
         builder.Services.AddConnections();
         builder.Services.AddSingleton<LocalSignalRService>();
         builder.Services.AddHttpClient(nameof(UpstreamForwarder))
@@ -75,12 +76,23 @@ public static class LocalGatewayApp
         return app;
     }
 
+    /// <summary>
+    /// Each upstream call is a trace of its own, as in Azure, where the service's request starts one. Here the request's
+    /// ASP.NET Core activity (kept for logging, never exported, and chained to the client's socket by the local service)
+    /// would otherwise be its parent, so the gateway's spans of one call would join every other call of that socket.
+    /// </summary>
+    private static async Task<HttpReply> UpstreamAsync(UpstreamEndpoint handler, HttpRequest request, CancellationToken cancellationToken)
+    {
+        System.Diagnostics.Activity.Current = null;
+        return await handler.HandleAsync(request, cancellationToken);
+    }
+
     /// <summary>The Function App's HTTP functions at the same routes, over the same handlers.</summary>
     private static void MapFunctions(WebApplication app, string? adminKey)
     {
         var api = app.MapGroup("/" + GatewayRoutes.Prefix);
         api.MapPost(GatewayRoutes.Negotiate, (HttpRequest request, NegotiateEndpoint handler, CancellationToken ct) => handler.HandleAsync(request, ct));
-        api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamEndpoint handler, CancellationToken ct) => handler.HandleAsync(request, ct));
+        api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamEndpoint handler, CancellationToken ct) => UpstreamAsync(handler, request, ct));
 
         var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
         {

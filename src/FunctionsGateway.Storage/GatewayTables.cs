@@ -1,5 +1,7 @@
 using Azure;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
+using FunctionsGateway.Core.Telemetry;
 
 namespace FunctionsGateway.Storage;
 
@@ -43,6 +45,19 @@ internal static class TableExtensions
         {
             // Already gone.
         }
+    }
+
+    /// <summary>
+    /// <see cref="TableClient.SubmitTransactionAsync"/>, naming the table for the storage span: a batch is addressed to
+    /// <c>/$batch</c>, not to its table.
+    /// </summary>
+    public static async Task<Response<IReadOnlyList<Response>>> SubmitAsync(this TableClient table, IEnumerable<TableTransactionAction> actions,
+        CancellationToken cancellationToken)
+    {
+        using var scope = GatewayTelemetry.Tracing
+            ? HttpPipeline.CreateHttpMessagePropertiesScope(new Dictionary<string, object?> { [StorageTelemetryPolicy.TableProperty] = table.Name })
+            : null;
+        return await table.SubmitTransactionAsync(actions, cancellationToken);
     }
 
     /// <summary>412 (ETag) or 409 (exists): someone else changed the row first.</summary>

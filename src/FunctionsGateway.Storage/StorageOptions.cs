@@ -53,7 +53,7 @@ public sealed class StorageOptions
     /// </summary>
     public TableServiceClient CreateTableServiceClient(TimeSpan? deadline = null)
     {
-        var tableOptions = StorageFaultPolicy.Apply(new TableClientOptions(), deadline ?? StorageDeadlineOptions.DefaultDeadline);
+        var tableOptions = StorageFaultPolicy.Apply(StorageTelemetryPolicy.Tables.Apply(new TableClientOptions()), deadline ?? StorageDeadlineOptions.DefaultDeadline);
         return ConnectionString is not null
             ? new TableServiceClient(ConnectionString, tableOptions)
             : new TableServiceClient(TableServiceUri!, Credential(), tableOptions);
@@ -64,7 +64,8 @@ public sealed class StorageOptions
     {
         // Base64 matches what the Functions queue trigger expects by default.
         var queueOptions = StorageFaultPolicy.Apply(
-            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, deadline ?? StorageDeadlineOptions.DefaultDeadline);
+            StorageTelemetryPolicy.Queues.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }),
+            deadline ?? StorageDeadlineOptions.DefaultDeadline);
         return ConnectionString is not null
             ? new QueueServiceClient(ConnectionString, queueOptions)
             : new QueueServiceClient(QueueServiceUri!, Credential(), queueOptions);

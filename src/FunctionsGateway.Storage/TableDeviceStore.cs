@@ -109,7 +109,7 @@ internal sealed class TableDeviceStore(GatewayTables tables) : IDeviceStore
         var actions = writes.Select(ToAction).ToList();
         try
         {
-            var response = await tables.Devices.SubmitTransactionAsync(actions, cancellationToken);
+            var response = await tables.Devices.SubmitAsync(actions, cancellationToken);
             for (var i = 0; i < writes.Count && i < response.Value.Count; i++)
             {
                 if (writes[i].Kind != DeviceWriteKind.Delete && response.Value[i].Headers.ETag is { } etag)
@@ -156,7 +156,7 @@ internal sealed class TableDeviceStore(GatewayTables tables) : IDeviceStore
 
         try
         {
-            await tables.Devices.SubmitTransactionAsync(batch, cancellationToken);
+            await tables.Devices.SubmitAsync(batch, cancellationToken);
         }
         catch (TableTransactionFailedException ex) when (ex.IsConflict())
         {

@@ -97,7 +97,7 @@ internal sealed class TablePendingLedger(GatewayTables tables) : IPendingLedger
     {
         try
         {
-            var response = await tables.PairingRequests.SubmitTransactionAsync([.. writes.Select(w => w.Action)], cancellationToken);
+            var response = await tables.PairingRequests.SubmitAsync([.. writes.Select(w => w.Action)], cancellationToken);
             for (var i = 0; i < writes.Count && i < response.Value.Count; i++)
             {
                 writes[i].Row.Version = writes[i].Action.ActionType == TableTransactionActionType.Delete ? null : response.Value[i].Headers.ETag?.ToString();

@@ -292,7 +292,7 @@ internal sealed partial class TableSessionStore(GatewayTables tables) : ISession
     {
         try
         {
-            return (await Table.SubmitTransactionAsync(actions, cancellationToken)).Value;
+            return (await Table.SubmitAsync(actions, cancellationToken)).Value;
         }
         catch (TableTransactionFailedException ex) when (ex.IsConflict())
         {
@@ -308,7 +308,7 @@ internal sealed partial class TableSessionStore(GatewayTables tables) : ISession
             var actions = chunk.Select(rowKey => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partitionKey, rowKey), ETag.All));
             try
             {
-                await Table.SubmitTransactionAsync(actions, cancellationToken);
+                await Table.SubmitAsync(actions, cancellationToken);
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 404)
             {

@@ -4,6 +4,7 @@ using FunctionsGateway.Core.Authorization;
 using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Resilience;
+using FunctionsGateway.Core.Telemetry;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -55,6 +56,29 @@ public sealed partial class GatewayDispatcher
     /// past its deadline it answers <c>UNAVAILABLE</c>.
     /// </summary>
     public async Task<DispatchResult> DispatchAsync(CallContext call, GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var isInternal = call.Origin == CallOrigin.Internal;
+        using var activity = GatewayActivities.StartDispatch(request.Method, isInternal);
+        try
+        {
+            var result = await DispatchWithinDeadlineAsync(call, request, cancellationToken);
+            GatewayActivities.Answered(activity, result.Response);
+            GatewayMetrics.Denied(request.Method, result.Response, isInternal);
+            if (request.Method == GatewayMethods.Connect)
+            {
+                GatewayMetrics.Handshake(result.Response, isInternal);
+            }
+
+            return result;
+        }
+        catch (Exception ex)
+        {
+            GatewayActivities.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<DispatchResult> DispatchWithinDeadlineAsync(CallContext call, GatewayRequest request, CancellationToken cancellationToken)
     {
         using var deadline = deadlines.Start(cancellationToken, WaitBudget(request.Method));
         try

@@ -1,5 +1,6 @@
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Telemetry;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -32,6 +33,7 @@ public sealed class DeviceRemoval(
                 // Never paired: an internal marker or a pending request may still be there, and goes too.
                 if ((rows.Internal is not null || rows.Pending is not null) && await devices.TryRemoveAsync(rows, cancellationToken) && rows.Pending is { } orphan)
                 {
+                    GatewayMetrics.PendingChanged(-1);
                     await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(orphan, cancellationToken));
                 }
 
@@ -53,6 +55,7 @@ public sealed class DeviceRemoval(
             var closed = await closer.CloseAsync([.. rows.Connections.Select(c => c.ConnectionId)], RemovedCloseReason, cancellationToken, caller);
             if (rows.Pending is { } pending)
             {
+                GatewayMetrics.PendingChanged(-1);
                 await AfterCommit.RunAsync(logger, "index", () => requests.ForgetAsync(pending, cancellationToken));
             }
 

@@ -1,5 +1,6 @@
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Authorization;
+using FunctionsGateway.Core.Telemetry;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -105,6 +106,9 @@ public sealed partial class PairingDecisions(
             return AlreadyResolved(requestId);
         }
 
+        GatewayMetrics.PendingChanged(-1);
+        GatewayMetrics.Approved(Approver(actor));
+
         // Committed: the follow-ups (audit row first) must not turn success into failure.
         await followUps.AfterCommitAsync(decision, device, cancellationToken);
         LogResolved(logger, requestId, deviceId, PairingDecisionNames.Approved, actor.Name);
@@ -134,6 +138,7 @@ public sealed partial class PairingDecisions(
             return AlreadyResolved(requestId);
         }
 
+        GatewayMetrics.PendingChanged(-1);
         await followUps.AfterCommitAsync(decision, null, cancellationToken);
         LogResolved(logger, requestId, pending.DeviceId, PairingDecisionNames.Rejected, actor.Name);
         return GatewayResponse.Success(new { requestId, deviceId = pending.DeviceId, decision = PairingDecisionNames.Rejected });
@@ -168,6 +173,9 @@ public sealed partial class PairingDecisions(
         ClientId = clientId,
         PairedAt = now,
     };
+
+    private static string Approver(PairingActor actor)
+        => actor.Name == PairingActor.AdminApi.Name ? Approvers.AdminApi : actor.DeviceId is not null ? Approvers.Device : Approvers.System;
 
     /// <summary>A decision that lost the race to another one (or to a newer request) inside its read-then-write window.</summary>
     private static GatewayResponse AlreadyResolved(string requestId)

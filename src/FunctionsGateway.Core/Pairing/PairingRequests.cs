@@ -1,6 +1,7 @@
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Options;
+using FunctionsGateway.Core.Telemetry;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -99,7 +100,12 @@ public sealed partial class PairingRequests(
                 return null;
             }
 
-            if (existing is not null)
+            if (existing is null)
+            {
+                // A replaced request was counted when it was stored: one pending request either way.
+                GatewayMetrics.PendingChanged(1);
+            }
+            else
             {
                 await index.DeleteAsync(existing.RequestId, cancellationToken);
                 var expired = existing.ExpiresAt <= now;
@@ -228,6 +234,7 @@ public sealed partial class PairingRequests(
         if (await devices.TryCommitAsync([DeviceWrite.Delete(pending)], cancellationToken))
         {
             removed++;
+            GatewayMetrics.PendingChanged(-1);
             var approved = OperatorScopes.FromStorage(pending.ApprovedScopes);
             await audit.WriteAsync(new AuditRecord(AuditActions.Expired, pending.DeviceId, "system:gateway", approved, approved, pending.Reason, pending.RequestId, pending.Role), cancellationToken);
             await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,

@@ -3,6 +3,7 @@ using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
 using FunctionsGateway.Core.Runs;
 using FunctionsGateway.Core.Sessions;
+using FunctionsGateway.Core.Telemetry;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,19 +39,40 @@ public sealed partial class SubAgentSpawner(
 {
     public async Task SpawnAsync(SpawnRequest request, bool lastAttempt, CancellationToken cancellationToken)
     {
+        using var activity = GatewayActivities.StartSpawn();
+        var started = time.GetTimestamp();
+        var outcome = SpawnOutcomes.Failed;
+        try
+        {
+            outcome = await SpawnOnceAsync(request, lastAttempt, cancellationToken) ? SpawnOutcomes.Spawned : SpawnOutcomes.Skipped;
+        }
+        finally
+        {
+            // A cancellation (the host stopping) is no outcome of the spawn's own.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                GatewayActivities.SpawnFinished(activity, outcome);
+                GatewayMetrics.SpawnFinished(time.GetElapsedTime(started), outcome);
+            }
+        }
+    }
+
+    /// <summary>True when this attempt created the child and started its run; false when there was nothing to do.</summary>
+    private async Task<bool> SpawnOnceAsync(SpawnRequest request, bool lastAttempt, CancellationToken cancellationToken)
+    {
         // Only a spawn that sessions.spawn reserved runs; and once its run exists, a redelivery has nothing to do.
         var child = await sessions.GetChildAsync(request.RequesterSessionKey, request.ChildSessionKey, cancellationToken);
         if (child is null || child.RunId != request.RunId)
         {
             LogUnreserved(logger, request.RunId, request.ChildSessionKey);
-            return;
+            return false;
         }
 
         // Only a run in this child session is this spawn's; a run of that id elsewhere makes agent answer RUN_CONFLICT.
         if (await runs.GetAsync(request.RunId, cancellationToken) is { } existing && existing.SessionKey == request.ChildSessionKey)
         {
             LogAlreadyStarted(logger, request.RunId);
-            return;
+            return false;
         }
 
         using var identity = new InternalIdentity();
@@ -87,10 +109,11 @@ public sealed partial class SubAgentSpawner(
                 // A concurrent delivery of the same message owns the run: this attempt's identity is surplus.
                 LogDuplicate(logger, request.RunId, identity.DeviceId);
                 await removal.RemoveAsync(identity.DeviceId, PairingActor.System("subagent-spawn"), cancellationToken);
-                return;
+                return false;
             }
 
             LogSpawned(logger, request.RunId, request.ChildSessionKey, identity.DeviceId);
+            return true;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -175,6 +175,25 @@ public sealed class StartupValidationTests
     }
 
     [Theory]
+    [InlineData(HostKind.LocalHost, SettingNames.AppInsightsAuthenticationString, "Authorization=AAD;ClientId=do-not-print-me")]
+    [InlineData(HostKind.FunctionApp, SettingNames.AppInsightsAuthenticationString, "Authorization=Key")]
+    [InlineData(HostKind.LocalHost, SettingNames.OtlpEndpoint, "collector:4317")]
+    [InlineData(HostKind.FunctionApp, SettingNames.OtlpEndpoint, "not a url")]
+    public async Task A_malformed_telemetry_setting_fails_at_start_naming_it(HostKind host, string setting, string value)
+    {
+        var failure = await StartFailure(host, new Dictionary<string, string?>
+        {
+            [SettingNames.AppInsightsConnectionString] = "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=http://127.0.0.1:9/",
+            [setting] = value,
+        });
+
+        var configuration = Assert.IsType<GatewayConfigurationException>(failure);
+        Assert.Equal(setting, configuration.Setting);
+        Assert.Contains($"Setting '{setting}'", configuration.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, configuration.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("Endpoint=https://gateway.service.signalr.net;AuthType=azure.app;ClientId=app;Version=1.0;")]
     [InlineData("Endpoint=http://gateway.service.signalr.net;AuthType=azure.msi;Version=1.0;")]
@@ -203,7 +222,9 @@ public sealed class StartupValidationTests
     {
         var program = File.ReadAllText(Path.Combine(RepoPaths.Root, "src", "FunctionsGateway", "Program.cs"));
 
-        Assert.Contains("builder.Services.AddGateway(builder.Configuration);", program, StringComparison.Ordinal);
+        // The stand-in leaves out only the Functions worker's telemetry defaults: a resource and the worker's own source.
+        Assert.Contains("builder.Services.AddGateway(builder.Configuration, new GatewayTelemetryOptions { Configure = telemetry => telemetry.UseFunctionsWorkerDefaults() });",
+            program, StringComparison.Ordinal);
         Assert.Single(Regex.Matches(program, @"\bbuilder\.Services\b"));
     }
 

@@ -11,7 +11,8 @@ namespace FunctionsGateway.IntegrationTests.Infrastructure;
 /// <summary>
 /// Sits between the local SignalR service and the gateway's upstream route and passes every event on unchanged, except
 /// the <c>disconnected</c> event of a connection the test chose to lose: that one is answered 200 and never reaches the
-/// gateway, as when the gateway is down at the moment a client goes away.
+/// gateway, as when the gateway is down at the moment a client goes away. It keeps what passed through, for tests that
+/// need to know what was on the wire.
 /// </summary>
 public sealed class UpstreamTap : IAsyncDisposable
 {
@@ -29,6 +30,9 @@ public sealed class UpstreamTap : IAsyncDisposable
 
     /// <summary>Where the local service should post its events (its <c>LocalHost:UpstreamUrl</c>).</summary>
     public Uri Url { get; }
+
+    /// <summary>Every request body it passed on, with the gateway's answer, in order.</summary>
+    public ConcurrentQueue<(byte[] Request, byte[] Answer)> Exchanges { get; } = new();
 
     public static async Task<UpstreamTap> StartAsync(Uri target)
     {
@@ -78,7 +82,9 @@ public sealed class UpstreamTap : IAsyncDisposable
             context.Response.ContentType = answerType.ToString();
         }
 
-        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+        var answer = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        Exchanges.Enqueue((body.ToArray(), answer));
+        await context.Response.Body.WriteAsync(answer, context.RequestAborted);
     }
 
     public async ValueTask DisposeAsync()
