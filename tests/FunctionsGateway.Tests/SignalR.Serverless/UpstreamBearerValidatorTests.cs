@@ -120,8 +120,7 @@ public sealed class UpstreamBearerValidatorTests
     {
         await using var issuer = await LocalOpenIdIssuer.StartAsync();
         var clock = new FixedTimeProvider(DateTimeOffset.UtcNow);
-        using var validator = new UpstreamBearerValidator(
-            UpstreamBearerSettings.For(null, issuer.MetadataAddress, LocalOpenIdIssuer.Audience, LocalOpenIdIssuer.PrincipalId), issuer.Http, clock);
+        using var validator = Validator(issuer, clock);
         var token = issuer.Mint();
 
         Assert.Equal(UpstreamBearerOutcome.Accepted, await validator.ValidateAsync(token, default));
@@ -138,8 +137,7 @@ public sealed class UpstreamBearerValidatorTests
     {
         await using var issuer = await LocalOpenIdIssuer.StartAsync();
         var clock = new FixedTimeProvider(DateTimeOffset.UtcNow);
-        using var validator = new UpstreamBearerValidator(
-            UpstreamBearerSettings.For(null, issuer.MetadataAddress, LocalOpenIdIssuer.Audience, LocalOpenIdIssuer.PrincipalId), issuer.Http, clock);
+        using var validator = Validator(issuer, clock);
         var claims = issuer.ValidClaims();
         claims["exp"] = DateTimeOffset.UtcNow.AddMinutes(2).ToUnixTimeSeconds();
         var shortLived = issuer.Mint(claims);
@@ -161,8 +159,7 @@ public sealed class UpstreamBearerValidatorTests
         await using var issuer = await LocalOpenIdIssuer.StartAsync();
         issuer.Available = false;
         var clock = new FixedTimeProvider(DateTimeOffset.UtcNow);
-        using var validator = new UpstreamBearerValidator(
-            UpstreamBearerSettings.For(null, issuer.MetadataAddress, LocalOpenIdIssuer.Audience, LocalOpenIdIssuer.PrincipalId), issuer.Http, clock);
+        using var validator = Validator(issuer, clock);
 
         Assert.Equal(UpstreamBearerOutcome.KeysUnavailable, await validator.ValidateAsync(issuer.Mint(), default));
         var fetches = issuer.MetadataFetches;
@@ -230,8 +227,8 @@ public sealed class UpstreamBearerValidatorTests
         Assert.True(UpstreamBearerSettings.IsAllowedMetadataAddress(new Uri("http://127.0.0.1:5000/.well-known/openid-configuration")));
     }
 
-    internal static UpstreamBearerValidator Validator(LocalOpenIdIssuer issuer) => new(
-        UpstreamBearerSettings.For(null, issuer.MetadataAddress, LocalOpenIdIssuer.Audience, LocalOpenIdIssuer.PrincipalId), issuer.Http);
+    internal static UpstreamBearerValidator Validator(LocalOpenIdIssuer issuer, TimeProvider? clock = null) => new(
+        UpstreamBearerSettings.For(null, issuer.MetadataAddress, LocalOpenIdIssuer.Audience, LocalOpenIdIssuer.PrincipalId), issuer.Http, clock);
 
     private static Dictionary<string, object?> WithIssuer(LocalOpenIdIssuer issuer, string iss)
     {
