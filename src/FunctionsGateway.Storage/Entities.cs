@@ -95,7 +95,7 @@ public sealed class ConnectionIndexEntity : EntityBase
 public sealed class ConnectionEntity : EntityBase
 {
     public int State { get; set; }
-    public string? Nonce { get; set; }
+    public string? SpentNonces { get; set; }
     public DateTimeOffset? NonceExpiresAt { get; set; }
     public string? DeviceId { get; set; }
     public string? Role { get; set; }

@@ -231,7 +231,7 @@ internal static class EntityMapping
     {
         ConnectionId = e.PartitionKey,
         State = (ConnectionState)e.State,
-        Nonce = e.Nonce,
+        SpentNonces = e.SpentNonces,
         NonceExpiresAt = e.NonceExpiresAt,
         DeviceId = e.DeviceId,
         Role = e.Role,
@@ -250,7 +250,7 @@ internal static class EntityMapping
         PartitionKey = r.ConnectionId,
         RowKey = rowKey,
         State = (int)r.State,
-        Nonce = r.Nonce,
+        SpentNonces = r.SpentNonces,
         NonceExpiresAt = r.NonceExpiresAt,
         DeviceId = r.DeviceId,
         Role = r.Role,

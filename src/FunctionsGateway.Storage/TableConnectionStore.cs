@@ -18,31 +18,17 @@ internal sealed class TableConnectionStore(GatewayTables tables, ConnectionScope
     public async Task<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken)
         => await tables.Connections.FindAsync<ConnectionEntity>(connectionId, Row, cancellationToken) is { } e ? EntityMapping.ToRecord(e) : null;
 
-    public async Task<bool> TryIssueChallengeAsync(ConnectionRecord? existing, string connectionId, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task<bool> TryAddAsync(ConnectionRecord row, CancellationToken cancellationToken)
     {
-        var row = new ConnectionEntity
-        {
-            PartitionKey = connectionId,
-            RowKey = Row,
-            State = (int)ConnectionState.Challenged,
-            Nonce = nonce,
-            NonceExpiresAt = expiresAt,
-            Service = Service,
-        };
+        var entity = EntityMapping.ToEntity(row, Row);
+        entity.Service = Service;
         try
         {
-            if (existing is null)
-            {
-                await tables.Connections.AddEntityAsync(row, cancellationToken);
-            }
-            else
-            {
-                await tables.Connections.UpdateEntityAsync(row, EntityMapping.ToETag(existing.Version), TableUpdateMode.Replace, cancellationToken);
-            }
-
+            var response = await tables.Connections.AddEntityAsync(entity, cancellationToken);
+            row.Version = response.Headers.ETag?.ToString() ?? row.Version;
             return true;
         }
-        catch (RequestFailedException ex) when (ex.IsConflict() || ex.Status == 404)
+        catch (RequestFailedException ex) when (ex.IsConflict())
         {
             return false;
         }

@@ -13,16 +13,37 @@ internal sealed class TableDeviceStore(GatewayTables tables) : IDeviceStore
     /// <summary>Table Storage's limit of actions in one transaction.</summary>
     private const int MaxBatch = 100;
 
+    /// <summary>
+    /// One query in the device's partition for exactly the rows admission needs (device, the role's token, and the
+    /// internal marker when asked): the RowKey range bounds the rows the service examines to those between "device"
+    /// and "token:…", so connection index ("conn:…") and decision ("decision:…") rows, which sort before it, cost nothing.
+    /// </summary>
     public async Task<DeviceSnapshot> ReadAsync(string deviceId, string role, bool includeInternal, CancellationToken cancellationToken)
     {
-        var device = GetDeviceAsync(deviceId, cancellationToken);
-        var token = GetTokenAsync(deviceId, role, cancellationToken);
-        var marker = includeInternal
-            ? tables.Devices.FindAsync<InternalIdentityEntity>(deviceId, DeviceRows.Internal, cancellationToken)
-            : Task.FromResult<InternalIdentityEntity?>(null);
-        await Task.WhenAll(device, token, marker);
-        var internalRow = await marker;
-        return new DeviceSnapshot(await device, await token, internalRow is null ? null : EntityMapping.ToRecord(internalRow));
+        var tokenRow = DeviceRows.Token(role);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {deviceId} and RowKey ge {DeviceRows.Device} and RowKey le {tokenRow}")
+            + " and (" + TableClient.CreateQueryFilter($"RowKey eq {DeviceRows.Device} or RowKey eq {tokenRow}")
+            + (includeInternal ? " or " + TableClient.CreateQueryFilter($"RowKey eq {DeviceRows.Internal}") : string.Empty) + ")";
+        DeviceRecord? device = null;
+        DeviceTokenRecord? token = null;
+        InternalIdentityRecord? marker = null;
+        await foreach (var row in tables.Devices.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (row.RowKey == DeviceRows.Device)
+            {
+                device = EntityMapping.ToRecord(Convert<DeviceEntity>(row));
+            }
+            else if (row.RowKey == tokenRow)
+            {
+                token = EntityMapping.ToRecord(Convert<DeviceTokenEntity>(row));
+            }
+            else if (row.RowKey == DeviceRows.Internal)
+            {
+                marker = EntityMapping.ToRecord(Convert<InternalIdentityEntity>(row));
+            }
+        }
+
+        return new DeviceSnapshot(device, token, marker);
     }
 
     public async Task<DeviceRecord?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken)

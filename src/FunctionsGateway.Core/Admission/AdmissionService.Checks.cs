@@ -9,13 +9,73 @@ namespace FunctionsGateway.Core.Admission;
 /// <summary>The checks of an admission attempt, and what a failed attempt costs the connection.</summary>
 public sealed partial class AdmissionService
 {
-    /// <summary>A fresh challenge on the connection's existing row, under its version; everything else on the row stays.</summary>
-    private async Task<bool> TryRechallengeAsync(ConnectionRecord existing, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Spends the nonce on the connection row in one conditional write: added when the connection has no row yet,
+    /// otherwise (an earlier failed attempt) replaced under the version read, refused if the row is admitted or closed
+    /// or already lists this nonce. <paramref name="admit"/>, when given, admits the connection in the same write.
+    /// </summary>
+    private async Task<(ConnectionRecord? Row, GatewayResponse? Refused)> SpendAsync(
+        string connectionId, NonceSpend spend, Action<ConnectionRecord>? admit, CancellationToken cancellationToken)
     {
-        existing.State = ConnectionState.Challenged;
-        existing.Nonce = nonce;
-        existing.NonceExpiresAt = expiresAt;
-        return await connections.TryReplaceAsync(existing, cancellationToken);
+        var fresh = new ConnectionRecord { ConnectionId = connectionId, State = ConnectionState.Challenged };
+        fresh.Spend(spend.Nonce, spend.ExpiresAt);
+        admit?.Invoke(fresh);
+        if (await connections.TryAddAsync(fresh, cancellationToken))
+        {
+            return (fresh, null);
+        }
+
+        var existing = await connections.GetAsync(connectionId, cancellationToken);
+        if (existing is null)
+        {
+            // Removed between the add and the read: the service reported the connection gone.
+            return (null, GatewayResponse.Invalid("concurrent admission on this connection", DetailCodes.ConcurrentUpdate));
+        }
+
+        if (Refusal(existing) is { } refused)
+        {
+            return (null, refused);
+        }
+
+        if (existing.HasSpent(spend.Nonce))
+        {
+            return (null, NonceMismatch());
+        }
+
+        existing.Spend(spend.Nonce, spend.ExpiresAt);
+        admit?.Invoke(existing);
+        return await connections.TryReplaceAsync(existing, cancellationToken)
+            ? (existing, null)
+            : (null, GatewayResponse.Invalid("device nonce already used", DetailCodes.NonceMismatch));
+    }
+
+    /// <summary>A connect that fails before anything is stored for it: the nonce is spent and the attempt counted.</summary>
+    private async Task<DispatchResult> FailedSpendAsync(CallContext context, NonceSpend spend, GatewayResponse failure, CancellationToken cancellationToken)
+    {
+        var (row, refused) = await SpendAsync(context.ConnectionId, spend, null, cancellationToken);
+        return row is null ? new(refused!) : await FailedAttemptAsync(context, row, failure, cancellationToken);
+    }
+
+    /// <summary>A nonce that proves nothing is not spent; a connection that is admitted or closed still answers so first.</summary>
+    private async Task<GatewayResponse> RefusalOrAsync(CallContext context, GatewayResponse failure, CancellationToken cancellationToken)
+        => Refusal(await connections.GetAsync(context.ConnectionId, cancellationToken)) ?? failure;
+
+    private static GatewayResponse NonceMismatch()
+        => GatewayResponse.Invalid("device nonce mismatch: request connect.challenge on this connection first", DetailCodes.NonceMismatch);
+
+    /// <summary>The admitted row; its spent nonces are dropped, since an admitted connection refuses every further connect.</summary>
+    private void Admit(ConnectionRecord connection, AccessRequest request, DeviceRecord device, string roleName)
+    {
+        connection.DeviceId = request.DeviceId;
+        connection.Role = roleName;
+        connection.ScopeMask = (int)request.Scopes;
+        connection.ClientId = request.ClientId;
+        connection.IsInternal = device.IsInternal;
+        connection.BoundSessionKey = device.BoundSessionKey;
+        connection.AdmittedAt = time.GetUtcNow();
+        connection.State = ConnectionState.Admitted;
+        connection.SpentNonces = null;
+        connection.NonceExpiresAt = null;
     }
 
     /// <summary>
@@ -143,3 +203,6 @@ public sealed partial class AdmissionService
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "connection {ConnectionId} closed after {Attempts} failed admission attempts")]
     private static partial void LogExhausted(ILogger logger, string connectionId, int attempts);
 }
+
+/// <summary>A verified challenge nonce that this <c>connect</c> spends.</summary>
+internal readonly record struct NonceSpend(string Nonce, DateTimeOffset ExpiresAt);

@@ -37,33 +37,22 @@ public sealed partial class AdmissionService(
 
     private readonly GatewayOptions options = gatewayOptions.Value;
     private readonly int maxAdmissionFailures = pairingLimits.Value.MaxAdmissionFailures;
+    private readonly ChallengeNonce nonces = new(gatewayOptions.Value.SharedToken);
 
     private const int MaxAttempts = 5;
 
     /// <summary>Discovery for hello-ok: the methods this gateway answers (not every name the scope table classifies).</summary>
     private readonly string[] methodNames = [.. handlers.SelectMany(h => h.Methods).Append(GatewayMethods.Health).Distinct().Order(StringComparer.Ordinal)];
 
-    public async Task<GatewayResponse> ChallengeAsync(CallContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stateless: the nonce carries its connection id, expiry and MAC (<see cref="ChallengeNonce"/>), so issuing one
+    /// costs no storage. A connection that is admitted or closed gets one too, and <c>connect</c> refuses it.
+    /// </summary>
+    public Task<GatewayResponse> ChallengeAsync(CallContext context, CancellationToken cancellationToken)
     {
-        var existing = await connections.GetAsync(context.ConnectionId, cancellationToken);
-        if (Refusal(existing) is { } refused)
-        {
-            return refused;
-        }
-
-        var nonce = Base64Url.Encode(RandomNumberGenerator.GetBytes(24));
         var now = time.GetUtcNow();
-
-        // A new challenge on a known row keeps that row, so the attempts it has spent still count.
-        var issued = existing is null
-            ? await connections.TryIssueChallengeAsync(null, context.ConnectionId, nonce, now + options.ChallengeLifetime, cancellationToken)
-            : await TryRechallengeAsync(existing, nonce, now + options.ChallengeLifetime, cancellationToken);
-        if (!issued)
-        {
-            return GatewayResponse.Invalid("concurrent admission on this connection", DetailCodes.ConcurrentUpdate);
-        }
-
-        return GatewayResponse.Success(new ChallengePayload(nonce, now.ToUnixTimeMilliseconds(), GatewayProtocol.Version));
+        var nonce = nonces.Issue(context.ConnectionId, now + options.ChallengeLifetime);
+        return Task.FromResult(GatewayResponse.Success(new ChallengePayload(nonce, now.ToUnixTimeMilliseconds(), GatewayProtocol.Version)));
     }
 
     public async Task<DispatchResult> ConnectAsync(CallContext context, JsonElement parameters, CancellationToken cancellationToken)
@@ -129,37 +118,24 @@ public sealed partial class AdmissionService(
             return new(GatewayResponse.Invalid("device signature expired", DetailCodes.SignatureExpired));
         }
 
-        var connection = await connections.GetAsync(context.ConnectionId, cancellationToken);
-        if (Refusal(connection) is { } refused)
-        {
-            return new(refused);
-        }
-
+        // The nonce proves itself (MAC over this connection id, expiry); whether it was spent is known only when the
+        // connection row is written. A refused connection answers as before, so these failures look at its row.
         if (string.IsNullOrEmpty(device.Nonce))
         {
-            return new(GatewayResponse.Invalid("device nonce required", DetailCodes.NonceMismatch));
+            return new(await RefusalOrAsync(context, GatewayResponse.Invalid("device nonce required", DetailCodes.NonceMismatch), cancellationToken));
         }
 
-        if (connection?.Nonce is null || !DeviceTokens.SecretEquals(device.Nonce, connection.Nonce))
+        if (nonces.Verify(device.Nonce, context.ConnectionId) is not { } expiresAt)
         {
-            return new(GatewayResponse.Invalid("device nonce mismatch: request connect.challenge on this connection first", DetailCodes.NonceMismatch));
+            return new(await RefusalOrAsync(context, NonceMismatch(), cancellationToken));
         }
-
-        var expired = connection.NonceExpiresAt is null || connection.NonceExpiresAt <= now;
 
         // Single use: the challenge is spent by this attempt, whatever its outcome, and counted: every attempt that does
         // not admit the connection is a failed one (NOT_PAIRED ends admission anyway).
-        connection.Nonce = null;
-        connection.NonceExpiresAt = null;
-        connection.AdmissionAttempts++;
-        if (!await connections.TryReplaceAsync(connection, cancellationToken))
+        var spend = new NonceSpend(device.Nonce, expiresAt);
+        if (expiresAt <= now)
         {
-            return new(GatewayResponse.Invalid("device nonce already used", DetailCodes.NonceMismatch));
-        }
-
-        if (expired)
-        {
-            return await FailedAttemptAsync(context, connection,
+            return await FailedSpendAsync(context, spend,
                 GatewayResponse.Invalid("device nonce expired: request a new connect.challenge", DetailCodes.NonceMismatch), cancellationToken);
         }
 
@@ -170,18 +146,23 @@ public sealed partial class AdmissionService(
         if (!Base64Url.TryDecode(device.Signature, out var signature)
             || !DeviceIdentity.Verify(publicKey, Encoding.UTF8.GetBytes(payload), signature))
         {
-            return await FailedAttemptAsync(context, connection, GatewayResponse.Invalid("device signature invalid", DetailCodes.SignatureInvalid), cancellationToken);
+            return await FailedSpendAsync(context, spend, GatewayResponse.Invalid("device signature invalid", DetailCodes.SignatureInvalid), cancellationToken);
         }
 
         var request = new AccessRequest(deviceId, device.PublicKey!, role, scopes,
             DeviceAuthPayload.NormalizeMetadata(p.Client.Platform), DeviceAuthPayload.NormalizeMetadata(p.Client.DeviceFamily),
             p.Client.Id!, p.Client.Mode!);
-        return await AdmitAsync(context, connection, request, p.Auth, cancellationToken);
+        return await AdmitAsync(context, spend, request, p.Auth, cancellationToken);
     }
 
-    private async Task<DispatchResult> AdmitAsync(CallContext context, ConnectionRecord connection, AccessRequest request, ConnectAuth? auth, CancellationToken cancellationToken)
+    /// <summary>
+    /// The nonce is spent on the connection row exactly once: with the admitted row itself when the gate admits at
+    /// once (one write), or first, before anything a failure or the pairing gate changes.
+    /// </summary>
+    private async Task<DispatchResult> AdmitAsync(CallContext context, NonceSpend spend, AccessRequest request, ConnectAuth? auth, CancellationToken cancellationToken)
     {
         var roleName = GatewayRoles.Name(request.Role);
+        ConnectionRecord? connection = null;
         var admitted = false;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -190,10 +171,19 @@ public sealed partial class AdmissionService(
             {
                 return admitted
                     ? await RefuseAsync(context, admitted, authError, cancellationToken)
-                    : await FailedAttemptAsync(context, connection, authError, cancellationToken);
+                    : await FailedAsync(authError);
             }
 
             var verdict = PairingGate.Evaluate(snapshot, request, context.Origin);
+            if (verdict.Kind != GateVerdictKind.Pass && connection is null)
+            {
+                (connection, var refused) = await SpendAsync(context.ConnectionId, spend, null, cancellationToken);
+                if (refused is not null)
+                {
+                    return new(refused);
+                }
+            }
+
             if (verdict.Kind == GateVerdictKind.SilentFirstPairing)
             {
                 // Re-read after pairing so the token row and device row carry fresh versions.
@@ -236,24 +226,28 @@ public sealed partial class AdmissionService(
                 var boundary = GatewayResponse.Invalid("a sub-agent identity cannot connect over the network", DetailCodes.InternalIdentityBoundary);
                 return admitted
                     ? await RefuseAsync(context, admitted, boundary, cancellationToken)
-                    : await FailedAttemptAsync(context, connection, boundary, cancellationToken);
+                    : await FailedAsync(boundary);
             }
 
             // Admit the connection row before the device partition records it, so a racing revocation that
             // sees the index entry always finds a row to invalidate.
             if (!admitted)
             {
-                connection.DeviceId = request.DeviceId;
-                connection.Role = roleName;
-                connection.ScopeMask = (int)request.Scopes;
-                connection.ClientId = request.ClientId;
-                connection.IsInternal = snapshot.Device!.IsInternal;
-                connection.BoundSessionKey = snapshot.Device.BoundSessionKey;
-                connection.AdmittedAt = time.GetUtcNow();
-                connection.State = ConnectionState.Admitted;
-                if (!await connections.TryReplaceAsync(connection, cancellationToken))
+                if (connection is null)
                 {
-                    return new(GatewayResponse.Invalid("concurrent admission on this connection", DetailCodes.ConcurrentUpdate));
+                    (connection, var refused) = await SpendAsync(context.ConnectionId, spend, c => Admit(c, request, snapshot.Device!, roleName), cancellationToken);
+                    if (refused is not null)
+                    {
+                        return new(refused);
+                    }
+                }
+                else
+                {
+                    Admit(connection, request, snapshot.Device!, roleName);
+                    if (!await connections.TryReplaceAsync(connection, cancellationToken))
+                    {
+                        return new(GatewayResponse.Invalid("concurrent admission on this connection", DetailCodes.ConcurrentUpdate));
+                    }
                 }
 
                 admitted = true;
@@ -265,7 +259,7 @@ public sealed partial class AdmissionService(
                 continue;
             }
 
-            var admittedConnection = new AdmittedConnection(context.ConnectionId, request.DeviceId, request.Role, request.Scopes, connection.IsInternal);
+            var admittedConnection = new AdmittedConnection(context.ConnectionId, request.DeviceId, request.Role, request.Scopes, connection!.IsInternal);
             await notifier.ConnectionAdmittedAsync(admittedConnection, cancellationToken);
             foreach (var observer in observers)
             {
@@ -285,6 +279,12 @@ public sealed partial class AdmissionService(
         return await RefuseAsync(context, admitted,
             GatewayResponse.Failure(ErrorCodes.Unavailable, "device record kept changing during admission; retry", new ErrorDetails(DetailCodes.ConcurrentUpdate)),
             cancellationToken);
+
+        // A failure before admission: spent now if the nonce is not spent yet, then counted.
+        async Task<DispatchResult> FailedAsync(GatewayResponse failure)
+            => connection is null
+                ? await FailedSpendAsync(context, spend, failure, cancellationToken)
+                : await FailedAttemptAsync(context, connection, failure, cancellationToken);
     }
 
     private async Task<DispatchResult> RefuseAsync(CallContext context, bool admitted, GatewayResponse response, CancellationToken cancellationToken)

@@ -5,11 +5,8 @@ public interface IConnectionStore
 {
     Task<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Stores a fresh challenge, replacing <paramref name="existing"/> under its version (or adding one when it is
-    /// null). False when someone else changed the row first.
-    /// </summary>
-    Task<bool> TryIssueChallengeAsync(ConnectionRecord? existing, string connectionId, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+    /// <summary>Adds <paramref name="row"/> if the connection has no row yet and sets its version. False when it has one.</summary>
+    Task<bool> TryAddAsync(ConnectionRecord row, CancellationToken cancellationToken);
 
     /// <summary>Writes <paramref name="row"/> under the version it was read with and refreshes that version. False on a lost race.</summary>
     Task<bool> TryReplaceAsync(ConnectionRecord row, CancellationToken cancellationToken);

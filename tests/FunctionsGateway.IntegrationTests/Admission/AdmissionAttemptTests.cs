@@ -38,9 +38,10 @@ public sealed class AdmissionAttemptTests
         Assert.Equal(3, third.Result.Details().GetProperty("max").GetInt32());
         Assert.Equal(AdmissionService.AttemptsExhaustedCloseReason, third.Result.CloseAfterReason);
 
-        // No further attempt: not even a challenge, and nothing about the device was stored.
-        var challenge = await gw.CallAsync(connectionId, GatewayMethods.ConnectChallenge);
-        Assert.Equal(DetailCodes.ConnectionClosed, challenge.DetailCode());
+        // No further attempt: a fresh challenge (stateless, so handed out) gets a good connect nowhere, and nothing
+        // about the device was stored.
+        var fourth = await gw.ConnectAsync(key, Read, connectionId: connectionId);
+        Assert.Equal(DetailCodes.ConnectionClosed, fourth.DetailCode);
         Assert.Empty(await gw.DeviceRowsAsync(key.DeviceId));
     }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Azure.Data.Tables;
 using FunctionsGateway.Client;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 using FunctionsGateway.Protocol;
@@ -24,7 +26,7 @@ public sealed class StorageCostTests
     }
 
     [Fact]
-    public async Task A_handshake_uses_only_point_operations_so_its_cost_does_not_grow_with_paired_devices()
+    public async Task A_handshake_of_a_paired_device_costs_one_partition_read_one_connection_write_and_one_batch()
     {
         await using var gw = await GatewayHarness.StartAsync();
         using var key = DeviceKey.Generate();
@@ -34,26 +36,60 @@ public sealed class StorageCostTests
         var again = await gw.ConnectAsync(key, [OperatorScopes.Read], auth: new ConnectAuth { DeviceToken = paired.DeviceToken });
         Assert.True(again.Response.Ok);
 
-        // Every request is a point operation on one row, an insert, or one batch in one partition: no query, so the
-        // cost is the same however many devices are paired. Eight requests, in the order they go out:
-        var connection = $"GatewayConnections(PartitionKey='{again.ConnectionId}',RowKey='')";
-        var device = $"GatewayDevices(PartitionKey='{key.DeviceId}',RowKey='device')";
-        var token = $"GatewayDevices(PartitionKey='{key.DeviceId}',RowKey='token:operator')";
+        // connect.challenge stores nothing (its nonce is MAC-bound to the connection); connect costs three requests,
+        // in this order:
         string[] expected =
         [
-            $"GET {connection}",       // connect.challenge: read the connection row (none yet, or refuse a closed/admitted one)
-            "POST GatewayConnections", // connect.challenge: insert the row holding the nonce
-            $"GET {connection}",       // connect: read the row and its nonce
-            $"PUT {connection}",       // connect: spend the nonce (replace under the row's ETag)
-            $"GET {device}",           // connect: device row   } read together (Task.WhenAll in the device store),
-            $"GET {token}",            // connect: token row    } so this pair is compared in either order
-            $"PUT {connection}",       // connect: admit the connection row (replace under its ETag)
-            "POST $batch",             // connect: one transaction in the device partition (last seen, connection index, token version check)
+            // 1. The device row and the role's token row, in one query on their exact keys in the device partition.
+            $"GET GatewayDevices() PartitionKey eq '{key.DeviceId}' and RowKey ge 'device' and RowKey le 'token:operator' and (RowKey eq 'device' or RowKey eq 'token:operator')",
+            // 2. The admitted connection row, added if absent: it spends the nonce (a second add of it fails).
+            "POST GatewayConnections",
+            // 3. One transaction in the device partition: last seen, the connection index, the token version check.
+            "POST $batch",
         ];
-        var requests = gw.StorageRequests.Requests.Select(r => $"{r.Method} {Resource(r.Path)}").ToList();
-        Assert.True(requests.Count == 8, $"expected 8 storage requests, got {requests.Count}:\n{string.Join('\n', requests)}");
-        requests.Sort(4, 2, StringComparer.Ordinal);
-        Assert.Equal(expected, requests);
+        Assert.Equal(expected, Described(gw));
+    }
+
+    [Fact]
+    public async Task A_handshake_costs_the_same_requests_with_one_or_fifty_other_connections_of_the_device_and_more_paired_devices()
+    {
+        await using var gw = await GatewayHarness.StartAsync();
+        using var key = DeviceKey.Generate();
+        using var other = DeviceKey.Generate();
+        var paired = await gw.PairAsync(key, [OperatorScopes.Read]);
+        var auth = new ConnectAuth { DeviceToken = paired.DeviceToken };
+
+        gw.StorageRequests.Clear();
+        Assert.True((await gw.ConnectAsync(key, [OperatorScopes.Read], auth: auth)).Response.Ok);
+        var withOne = Described(gw);
+
+        // Fifty more index rows in the device's partition ("conn:…", as live connections leave them) and another device.
+        await gw.Tables.Devices.SubmitTransactionAsync(Enumerable.Range(0, 50).Select(i => new TableTransactionAction(
+            TableTransactionActionType.UpsertReplace,
+            new TableEntity(key.DeviceId, "conn:extra-" + i.ToString("D2", CultureInfo.InvariantCulture)) { ["Role"] = GatewayRoles.Operator, ["AdmittedAt"] = DateTimeOffset.UtcNow })));
+        await gw.PairAsync(other, [OperatorScopes.Read]);
+        gw.StorageRequests.Clear();
+        Assert.True((await gw.ConnectAsync(key, [OperatorScopes.Read], auth: auth)).Response.Ok);
+        var withFiftyOne = Described(gw);
+
+        Assert.Equal(3, withOne.Count);
+        Assert.Equal(withOne, withFiftyOne);
+
+        // And the partition read returns exactly the two rows admission needs, not the connection index rows.
+        var filter = withOne[0][(withOne[0].IndexOf(' ', 4) + 1)..];
+        var rows = await gw.Tables.Devices.QueryAsync<TableEntity>(filter).ToListAsync();
+        Assert.Equal(["device", "token:operator"], rows.Select(r => r.RowKey).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Each request as "METHOD resource", with a query's decoded $filter after it.</summary>
+    private static List<string> Described(GatewayHarness gw)
+        => [.. gw.StorageRequests.Requests.Select(r => $"{r.Method} {Resource(r.Path)}{Filter(r.Path)}")];
+
+    private static string Filter(string path)
+    {
+        var query = path.Contains('?', StringComparison.Ordinal) ? path[(path.IndexOf('?', StringComparison.Ordinal) + 1)..] : string.Empty;
+        var filter = query.Split('&').FirstOrDefault(q => q.StartsWith("$filter=", StringComparison.Ordinal) || q.StartsWith("%24filter=", StringComparison.Ordinal));
+        return filter is null ? string.Empty : " " + Uri.UnescapeDataString(filter[(filter.IndexOf('=', StringComparison.Ordinal) + 1)..]).Replace('+', ' ');
     }
 
     /// <summary>"/devstoreaccount1/GatewayConnections(PartitionKey='c',RowKey='')?$format=..." is "GatewayConnections(PartitionKey='c',RowKey='')".</summary>

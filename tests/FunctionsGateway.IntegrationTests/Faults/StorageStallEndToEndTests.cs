@@ -68,6 +68,11 @@ public sealed class StorageStallEndToEndTests(ITestOutputHelper output) : IAsync
         await UntilOnlyLiveConnectionsAreStoredAsync(1);
         await using var fresh = await GatewayConnection.StartAsync(baseUrl);
         using var http = AdminHttp();
+        using var freshKey = DeviceKey.Generate();
+
+        // The challenge needs no storage (its nonce is stateless); the connect with it reads the device partition.
+        var freshConnect = ConnectRequest.Build(freshKey, GatewayHarness.Client(), GatewayRoles.Operator, Read, (await fresh.ChallengeAsync()).Nonce,
+            new ConnectAuth { Token = GatewayHarness.SharedToken }, DateTimeOffset.UtcNow);
 
         storage.Pause();
         TimeSpan[] elapsed;
@@ -79,7 +84,7 @@ public sealed class StorageStallEndToEndTests(ITestOutputHelper output) : IAsync
             var operatorCalls = Task.Run(async () => (
                 await Time(() => approver.Connection.RequestAsync(GatewayMethods.Status)),
                 await Time(() => approver.Connection.RequestAsync(GatewayMethods.DevicePairApprove, new { requestId = viaMethod }))));
-            var challengeCall = Time(() => fresh.RequestAsync(GatewayMethods.ConnectChallenge));
+            var challengeCall = Time(() => fresh.RequestAsync(GatewayMethods.Connect, freshConnect));
             var listCall = Time(() => http.GetAsync(new Uri(baseUrl, "api/admin/pairing")));
             var approveCall = Time(() => http.PostAsync(new Uri(baseUrl, $"api/admin/pairing/{viaAdmin}/approve"), null));
             ((status, var statusElapsed), (approve, var approveElapsed)) = await operatorCalls.WaitAsync(Patience);

@@ -47,6 +47,8 @@ public sealed class StorageStallTests
         var op = await gw.PairAsync(operatorKey, Read);
         var viaMethod = (await gw.ConnectAsync(viaMethodKey, Read)).RequestId;
         var viaAdmin = (await gw.ConnectAsync(viaAdminKey, Read)).RequestId;
+        using var freshKey = DeviceKey.Generate();
+        var (freshId, freshConnect) = await ChallengedConnectAsync(gw, freshKey);
 
         storage.Pause();
         Timed<DispatchResult>[] calls;
@@ -54,11 +56,12 @@ public sealed class StorageStallTests
         try
         {
             var status = Time(() => gw.CallAsync(op.ConnectionId, GatewayMethods.Status));
-            var challenge = Time(() => gw.CallAsync(GatewayHarness.NewConnectionId(), GatewayMethods.ConnectChallenge));
+            // The challenge needs no storage (its nonce is stateless); the connect reads the device partition.
+            var connect = Time(() => gw.CallAsync(freshId, GatewayMethods.Connect, freshConnect));
             var approve = Time(() => gw.CallAsync(approver.ConnectionId, GatewayMethods.DevicePairApprove, new { requestId = viaMethod }));
             var list = Time(() => admin.ListAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None));
             var adminApprove = Time(() => admin.ApproveAsync(viaAdmin, CancellationToken.None));
-            calls = await Task.WhenAll(status, challenge, approve).WaitAsync(Hung);
+            calls = await Task.WhenAll(status, connect, approve).WaitAsync(Hung);
             requests = await Task.WhenAll(list, adminApprove).WaitAsync(Hung);
         }
         finally
@@ -83,7 +86,8 @@ public sealed class StorageStallTests
 
         // Storage is back: the same connection answers, new handshakes work, and each approval, retried, counts once.
         Assert.True((await gw.CallAsync(op.ConnectionId, GatewayMethods.Status)).Response.Ok);
-        Assert.True((await gw.CallAsync(GatewayHarness.NewConnectionId(), GatewayMethods.ConnectChallenge)).Response.Ok);
+        var handshake = await gw.ConnectAsync(operatorKey, Read);
+        Assert.True(handshake.Response.Ok, GatewayHarness.Describe(handshake.Response));
         var approved = await gw.CallAsync(approver.ConnectionId, GatewayMethods.DevicePairApprove, new { requestId = viaMethod });
         Assert.True(approved.Response.Ok, GatewayHarness.Describe(approved.Response));
         var adminApproved = await admin.ApproveAsync(viaAdmin, CancellationToken.None);
@@ -173,7 +177,9 @@ public sealed class StorageStallTests
             + $"TableEndpoint=http://127.0.0.1:{LocalHostFixture.FreePort()}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{LocalHostFixture.FreePort()}/devstoreaccount1;";
         await using var gw = new GatewayHarness(services => WithStorageOf(services), Settings(down));
 
-        var call = await Time(() => gw.CallAsync(GatewayHarness.NewConnectionId(), GatewayMethods.ConnectChallenge)).WaitAsync(Hung);
+        using var key = DeviceKey.Generate();
+        var (connectionId, connect) = await ChallengedConnectAsync(gw, key);
+        var call = await Time(() => gw.CallAsync(connectionId, GatewayMethods.Connect, connect)).WaitAsync(Hung);
         var list = await Time(() => gw.Get<AdminPairingApi>().ListAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None)).WaitAsync(Hung);
 
         AssertWithinDeadline(call.Elapsed);
@@ -188,12 +194,14 @@ public sealed class StorageStallTests
         await using var storage = await PrivateAzurite.StartAsync();
         await using var gw = await StartGatewayAsync(storage);
         using var gone = new CancellationTokenSource();
+        using var key = DeviceKey.Generate();
+        var (connectionId, connect) = await ChallengedConnectAsync(gw, key);
 
         storage.Pause();
         try
         {
-            var call = gw.Dispatcher.DispatchAsync(new CallContext(GatewayHarness.NewConnectionId(), CallOrigin.Network),
-                new GatewayRequest(GatewayMethods.ConnectChallenge), gone.Token);
+            var call = gw.Dispatcher.DispatchAsync(new CallContext(connectionId, CallOrigin.Network),
+                new GatewayRequest(GatewayMethods.Connect, GatewayHarness.Json(connect)), gone.Token);
             gone.CancelAfter(TimeSpan.FromMilliseconds(200));
 
             // The client went away: no answer is owed, and none is invented.
@@ -205,6 +213,15 @@ public sealed class StorageStallTests
         }
 
         Assert.DoesNotContain(gw.Logs.Entries, e => e.EventId.Id == 402);
+    }
+
+    /// <summary>A fresh connection's signed connect, ready to send: its challenge touches no storage, the connect does.</summary>
+    private static async Task<(string ConnectionId, ConnectParams Connect)> ChallengedConnectAsync(GatewayHarness gw, DeviceKey key)
+    {
+        var connectionId = GatewayHarness.NewConnectionId();
+        var nonce = await gw.ChallengeAsync(connectionId);
+        return (connectionId, ConnectRequest.Build(key, GatewayHarness.Client(), GatewayRoles.Operator, Read, nonce,
+            new ConnectAuth { Token = GatewayHarness.SharedToken }, gw.Time.GetUtcNow()));
     }
 
     /// <summary>The gateway on the private Azurite, with the short deadline and the admin routes the hosts serve.</summary>

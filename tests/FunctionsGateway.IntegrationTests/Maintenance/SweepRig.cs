@@ -125,7 +125,7 @@ public sealed class SweepRig : IAsyncDisposable
     private async Task<string> AdmitAsync(bool live, string? connectionId, string role, ScopeSet scopes)
     {
         var id = connectionId ?? GatewayHarness.NewConnectionId();
-        Assert.True(await Connections.TryIssueChallengeAsync(null, id, "nonce", Gateway.Time.GetUtcNow().AddMinutes(1), CancellationToken.None));
+        Assert.True(await Connections.TryAddAsync(Challenged(id, Gateway.Time.GetUtcNow().AddMinutes(1)), CancellationToken.None));
         var row = (await Connections.GetAsync(id, CancellationToken.None))!;
         row.State = ConnectionState.Admitted;
         row.DeviceId = "dev" + Guid.NewGuid().ToString("N");
@@ -141,12 +141,20 @@ public sealed class SweepRig : IAsyncDisposable
         return id;
     }
 
-    /// <summary>A challenged row whose challenge expires at <paramref name="expiresAt"/> (a client that never went on to connect).</summary>
+    /// <summary>A challenged row whose spent nonce expires at <paramref name="expiresAt"/> (a client whose connect failed and that went no further).</summary>
     public async Task<string> ChallengedRowAsync(DateTimeOffset expiresAt)
     {
         var id = GatewayHarness.NewConnectionId();
-        Assert.True(await Connections.TryIssueChallengeAsync(null, id, "nonce", expiresAt, CancellationToken.None));
+        Assert.True(await Connections.TryAddAsync(Challenged(id, expiresAt), CancellationToken.None));
         return id;
+    }
+
+    /// <summary>The row a failed connect leaves: its nonce spent, one attempt counted.</summary>
+    private static ConnectionRecord Challenged(string id, DateTimeOffset expiresAt)
+    {
+        var row = new ConnectionRecord { ConnectionId = id, State = ConnectionState.Challenged };
+        row.Spend("nonce", expiresAt);
+        return row;
     }
 
     public async Task<bool> RowExistsAsync(string connectionId) => await Connections.GetAsync(connectionId, CancellationToken.None) is not null;

@@ -118,9 +118,10 @@ public sealed class HardeningTests
         var attempt = await gw.ConnectAsync(first, [OperatorScopes.Read]);
         Assert.Equal(DetailCodes.PairingRequired, attempt.DetailCode);
 
-        var challenge = await gw.CallAsync(attempt.ConnectionId, GatewayMethods.ConnectChallenge);
+        // The challenge is stateless and still handed out; the connect with it is refused.
+        var again = await gw.ConnectAsync(second, [OperatorScopes.Read], connectionId: attempt.ConnectionId);
 
-        Assert.Equal(DetailCodes.ConnectionClosed, GatewayHarness.Json(challenge.Response.Error).GetProperty("details").GetProperty("code").GetString());
+        Assert.Equal(DetailCodes.ConnectionClosed, again.DetailCode);
         Assert.Single(await gw.Requests.ListAsync(null, default), r => r.DeviceId == first.DeviceId);
         Assert.Empty(await gw.Requests.ListAsync(second.DeviceId, default));
     }

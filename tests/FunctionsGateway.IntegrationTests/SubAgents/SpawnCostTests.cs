@@ -34,10 +34,11 @@ public sealed class SpawnCostTests
 
     /// <summary>
     /// The spawn function's table operations for one spawn, in docs/benchmarks.md: the reservation and run checks and
-    /// registering the identity (4); the first, silent admission at operator.admin (17: challenge 2, nonce 2, device
-    /// reads 3, the pairing batch, its audit and directory rows and a re-check 3, deleting the decision record the batch
-    /// wrote once those follow-ups ran 1, device reads again 3, admit and the admission batch 2); sessions.patch (4); the admission at operator.write (9); agent (3); the offer to the worker
-    /// (4); the duplicate-delivery check (1). Admission is most of it; that is where cutting would pay.
+    /// registering the identity (4); the first, silent admission at operator.admin (10: the device partition read, the
+    /// connection row spending the nonce, the pairing batch, its audit and directory rows and a re-check 3, deleting the
+    /// decision record the batch wrote once those follow-ups ran 1, the partition read again, admit and the admission
+    /// batch 3); sessions.patch (4); the admission at operator.write (3: read, admit, batch); agent (3); the offer to the
+    /// worker (4); the duplicate-delivery check (1). The challenges cost nothing (docs/decisions/0011-stateless-challenge.md).
     /// </summary>
-    public const int SpawnStartOperations = 42;
+    public const int SpawnStartOperations = 29;
 }
