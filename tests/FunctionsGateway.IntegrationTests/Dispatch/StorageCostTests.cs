@@ -81,6 +81,30 @@ public sealed class StorageCostTests
         Assert.Equal(["device", "token:operator"], rows.Select(r => r.RowKey).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_failed_connect_costs_one_connection_row_write_and_a_nonce_of_another_connection_one_read()
+    {
+        await using var gw = await GatewayHarness.StartAsync();
+        using var key = DeviceKey.Generate();
+
+        // A bad signature: the nonce is spent and the attempt counted in the row's one add, and nothing else is read.
+        gw.StorageRequests.Clear();
+        var bad = await gw.ConnectAsync(key, [OperatorScopes.Read], tamper: p => p with { Scopes = [OperatorScopes.Admin] });
+        Assert.Equal(DetailCodes.SignatureInvalid, bad.DetailCode);
+        Assert.Equal(["POST GatewayConnections"], Described(gw));
+
+        // A nonce that is not this connection's: nothing is spent; the row is read only to answer a closed or admitted
+        // connection as such.
+        var foreign = await gw.ChallengeAsync(GatewayHarness.NewConnectionId());
+        var connectionId = GatewayHarness.NewConnectionId();
+        var p = ConnectRequest.Build(key, GatewayHarness.Client(), GatewayRoles.Operator, [OperatorScopes.Read], foreign,
+            new ConnectAuth { Token = GatewayHarness.SharedToken }, gw.Time.GetUtcNow());
+        gw.StorageRequests.Clear();
+        var mismatch = await gw.CallAsync(connectionId, GatewayMethods.Connect, p);
+        Assert.Equal(DetailCodes.NonceMismatch, new Attempt(connectionId, mismatch, p).DetailCode);
+        Assert.Equal([$"GET GatewayConnections(PartitionKey='{connectionId}',RowKey='')"], Described(gw));
+    }
+
     /// <summary>Each request as "METHOD resource", with a query's decoded $filter after it.</summary>
     private static List<string> Described(GatewayHarness gw)
         => [.. gw.StorageRequests.Requests.Select(r => $"{r.Method} {Resource(r.Path)}{Filter(r.Path)}")];
