@@ -105,6 +105,36 @@ public sealed class StorageCostTests
         Assert.Equal([$"GET GatewayConnections(PartitionKey='{connectionId}',RowKey='')"], Described(gw));
     }
 
+    [Fact]
+    public async Task A_first_connect_of_an_unknown_device_that_files_a_pairing_request_costs_a_fixed_list()
+    {
+        await using var gw = await GatewayHarness.StartAsync();
+        using var key = DeviceKey.Generate();
+
+        gw.StorageRequests.Clear();
+        var attempt = await gw.ConnectAsync(key, [OperatorScopes.Read]);
+
+        Assert.Equal(DetailCodes.PairingRequired, attempt.DetailCode);
+        var device = $"GatewayDevices(PartitionKey='{key.DeviceId}'";
+        string[] expected =
+        [
+            $"GET GatewayDevices() PartitionKey eq '{key.DeviceId}' and RowKey ge 'device' and RowKey le 'token:operator' and (RowKey eq 'device' or RowKey eq 'token:operator')",
+            "POST GatewayConnections",                                  // the nonce spent before the gate files anything
+            $"GET {device},RowKey='device')",                           // } the pairing request's own reads, in either order
+            $"GET {device},RowKey='pending')",                          // }
+            "GET GatewayPairingRequests(PartitionKey='~limits',RowKey='gateway')", // the gateway-wide cap, taken
+            "PUT GatewayPairingRequests(PartitionKey='~limits',RowKey='gateway')", // under its ETag
+            "POST GatewayPairingRequests",                              // the request's index row
+            "POST GatewayDevices",                                      // the pending row
+            "POST GatewayAudit",                                        // its audit entry
+            $"PATCH GatewayConnections(PartitionKey='{attempt.ConnectionId}',RowKey='')", // the connection closed for admission
+        ];
+        var requests = Described(gw);
+        Assert.True(requests.Count == expected.Length, string.Join('\n', requests));
+        requests.Sort(2, 2, StringComparer.Ordinal);
+        Assert.Equal(expected, requests);
+    }
+
     /// <summary>Each request as "METHOD resource", with a query's decoded $filter after it.</summary>
     private static List<string> Described(GatewayHarness gw)
         => [.. gw.StorageRequests.Requests.Select(r => $"{r.Method} {Resource(r.Path)}{Filter(r.Path)}")];
