@@ -66,14 +66,11 @@ public static class LocalGatewayApp
         builder.Services.AddHttpClient(nameof(UpstreamForwarder))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) });
         // Like the service's upstream UrlTemplate: by default this app, or another one (the local service alone).
-        // This app's own upstream is called in process; another app's over HTTP.
-        var otherUpstream = builder.Configuration["LocalHost:UpstreamUrl"];
-        var upstreamUrl = otherUpstream ?? $"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}";
+        var upstreamUrl = builder.Configuration["LocalHost:UpstreamUrl"] ?? $"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}";
         builder.Services.AddSingleton(sp => new UpstreamForwarder(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamForwarder)),
             new Uri(upstreamUrl),
-            localKey,
-            otherUpstream is null ? InProcess(sp) : null));
+            localKey));
         builder.Services.AddHostedService<QueuePumps>();
         builder.Services.AddHostedService<SweepTimer>();
 
@@ -109,16 +106,6 @@ public static class LocalGatewayApp
     {
         System.Diagnostics.Activity.Current = null;
         return await handler.HandleAsync(request, cancellationToken);
-    }
-
-    private static UpstreamForwarder.InProcessHandler InProcess(IServiceProvider services)
-    {
-        var handler = services.GetRequiredService<UpstreamEndpoint>();
-        return (request, cancellationToken) =>
-        {
-            request.HttpContext.RequestServices = services;
-            return handler.HandleAsync(request, cancellationToken);
-        };
     }
 
     /// <summary>The Function App's HTTP functions at the same routes, over the same handlers.</summary>
