@@ -3,6 +3,7 @@ using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
 using FunctionsGateway.Hosting;
 using FunctionsGateway.LocalHost.ServiceEmulation;
+using FunctionsGateway.Storage;
 
 namespace FunctionsGateway.LocalHost;
 
@@ -15,6 +16,15 @@ public static class LocalGatewayApp
     public const string DefaultUrl = "http://127.0.0.1:7071";
     public const string AdminKeyHeader = "x-functions-key";
     public const int MinAdminKeyLength = 16;
+
+    /// <summary>When true, the host counts its table and queue operations and answers them at <see cref="StorageOperationsRoute"/>.</summary>
+    public const string CountStorageSetting = "LocalHost:CountStorage";
+
+    /// <summary>
+    /// <c>GET</c> → <c>{"tables": n, "queues": n}</c>, the operations since start (the load tool reads it before and after
+    /// its measured window). Outside <c>/api</c>: no Function App has it, and it is mapped only with <see cref="CountStorageSetting"/>.
+    /// </summary>
+    public const string StorageOperationsRoute = "/_local/storage-operations";
 
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
     {
@@ -42,6 +52,12 @@ public static class LocalGatewayApp
         {
             var uri = new Uri(url);
             builder.Configuration[SettingNames.SignalR] = $"Endpoint={uri.Scheme}://{uri.Host};Port={uri.Port};AccessKey={localKey};Version=1.0;";
+        }
+
+        var countStorage = builder.Configuration.GetValue<bool>(CountStorageSetting);
+        if (countStorage)
+        {
+            builder.Services.AddSingleton<StorageOperationCount>();
         }
 
         builder.Services.AddGateway(builder.Configuration, new GatewayTelemetryOptions { Console = arguments.OtelConsole });
@@ -73,6 +89,11 @@ public static class LocalGatewayApp
         }
 
         MapFunctions(app, adminKey);
+        if (countStorage)
+        {
+            app.MapGet(StorageOperationsRoute, (StorageOperationCount count) => Results.Json(new { tables = count.Tables, queues = count.Queues }));
+        }
+
         return app;
     }
 

@@ -51,21 +51,31 @@ public sealed class StorageOptions
     /// <see cref="StorageDeadlineOptions.DefaultDeadline"/>) per try, with two quick retries; a stall then fails as
     /// <see cref="StorageUnavailableException"/>.
     /// </summary>
-    public TableServiceClient CreateTableServiceClient(TimeSpan? deadline = null)
+    public TableServiceClient CreateTableServiceClient(TimeSpan? deadline = null, StorageOperationCount? count = null)
     {
         var tableOptions = StorageFaultPolicy.Apply(StorageTelemetryPolicy.Tables.Apply(new TableClientOptions()), deadline ?? StorageDeadlineOptions.DefaultDeadline);
+        if (count is not null)
+        {
+            tableOptions.AddPolicy(count.TablePolicy, HttpPipelinePosition.PerCall);
+        }
+
         return ConnectionString is not null
             ? new TableServiceClient(ConnectionString, tableOptions)
             : new TableServiceClient(TableServiceUri!, Credential(), tableOptions);
     }
 
     /// <summary>The queue client, bounded like <see cref="CreateTableServiceClient"/>.</summary>
-    public QueueServiceClient CreateQueueServiceClient(TimeSpan? deadline = null)
+    public QueueServiceClient CreateQueueServiceClient(TimeSpan? deadline = null, StorageOperationCount? count = null)
     {
         // Base64 matches what the Functions queue trigger expects by default.
         var queueOptions = StorageFaultPolicy.Apply(
             StorageTelemetryPolicy.Queues.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }),
             deadline ?? StorageDeadlineOptions.DefaultDeadline);
+        if (count is not null)
+        {
+            queueOptions.AddPolicy(count.QueuePolicy, HttpPipelinePosition.PerCall);
+        }
+
         return ConnectionString is not null
             ? new QueueServiceClient(ConnectionString, queueOptions)
             : new QueueServiceClient(QueueServiceUri!, Credential(), queueOptions);

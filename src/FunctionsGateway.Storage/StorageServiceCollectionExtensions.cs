@@ -28,13 +28,13 @@ public static class StorageServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<StorageOptions>();
             var deadline = sp.GetRequiredService<IOptions<StorageDeadlineOptions>>().Value.Deadline;
-            return new GatewayTables(NamingTheSetting(() => options.CreateTableServiceClient(deadline)));
+            return new GatewayTables(NamingTheSetting(() => options.CreateTableServiceClient(deadline, sp.GetService<StorageOperationCount>())));
         });
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<StorageOptions>();
             var deadline = sp.GetRequiredService<IOptions<StorageDeadlineOptions>>().Value.Deadline;
-            return new GatewayQueues(NamingTheSetting(() => options.CreateQueueServiceClient(deadline)));
+            return new GatewayQueues(NamingTheSetting(() => options.CreateQueueServiceClient(deadline, sp.GetService<StorageOperationCount>())));
         });
         services.TryAddSingleton<IDeviceStore, TableDeviceStore>();
         services.TryAddSingleton<IPairingRequestIndex, TablePairingRequestIndex>();

@@ -34,7 +34,7 @@ internal static class SpawnLoad
         var agent = "load" + Guid.NewGuid().ToString("N")[..10];
         var latencies = new List<double>(count);
         var errors = 0;
-        Console.WriteLine("measure: start");
+        var cost = await CostMeter.StartAsync(options);
         var sw = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
         {
@@ -55,11 +55,11 @@ internal static class SpawnLoad
         }
 
         var elapsed = sw.Elapsed.TotalSeconds;
-        Console.WriteLine("measure: end");
         var all = latencies.Order().ToArray();
+        var costs = await cost.StopAsync(all.Length);
         double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
         return string.Create(CultureInfo.InvariantCulture,
-            $"result: {all.Length} ok, {errors} errors in {elapsed:F1}s = {all.Length / elapsed:F1}/s; spawn accepted -> node.run ms p50={P(0.50):F1} p95={P(0.95):F1} max={(all.Length == 0 ? 0 : all[^1]):F1}");
+            $"result: {all.Length} ok, {errors} errors in {elapsed:F1}s = {all.Length / elapsed:F1}/s; spawn accepted -> node.run ms p50={P(0.50):F1} p95={P(0.95):F1} max={(all.Length == 0 ? 0 : all[^1]):F1}") + "\n" + costs;
     }
 
     private static async Task<GatewayClient> PairedAsync(LoadOptions options, string identity, string[] scopes, string role)
