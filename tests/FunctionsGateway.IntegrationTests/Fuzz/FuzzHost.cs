@@ -179,12 +179,8 @@ public sealed class FuzzHost : IAsyncDisposable
     public async Task WaitForIdleQueuesAsync(TimeSpan within)
     {
         var queue = new QueueServiceClient(storage.ConnectionString).GetQueueClient(StorageNames.CloseQueue);
-        var deadline = DateTime.UtcNow + within;
-        while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the close queue did not drain within {within}");
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(
+            async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, within, $"the close queue did not drain within {within}");
     }
 
     public async ValueTask DisposeAsync()
