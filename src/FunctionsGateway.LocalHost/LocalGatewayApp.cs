@@ -66,11 +66,14 @@ public static class LocalGatewayApp
         builder.Services.AddHttpClient(nameof(UpstreamForwarder))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) });
         // Like the service's upstream UrlTemplate: by default this app, or another one (the local service alone).
-        var upstreamUrl = builder.Configuration["LocalHost:UpstreamUrl"] ?? $"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}";
+        // This app's own upstream is called in process; another app's over HTTP.
+        var otherUpstream = builder.Configuration["LocalHost:UpstreamUrl"];
+        var upstreamUrl = otherUpstream ?? $"{url}/{GatewayRoutes.Prefix}/{GatewayRoutes.Upstream}";
         builder.Services.AddSingleton(sp => new UpstreamForwarder(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamForwarder)),
             new Uri(upstreamUrl),
-            localKey));
+            localKey,
+            otherUpstream is null ? InProcess(sp) : null));
         builder.Services.AddHostedService<QueuePumps>();
         builder.Services.AddHostedService<SweepTimer>();
 
@@ -106,6 +109,17 @@ public static class LocalGatewayApp
     {
         System.Diagnostics.Activity.Current = null;
         return await handler.HandleAsync(request, cancellationToken);
+    }
+
+    private static UpstreamForwarder.InProcessHandler InProcess(IServiceProvider services)
+    {
+        // Resolved at the first message, not when the forwarder is made: a bad setting still fails at start as that setting.
+        var handler = new Lazy<UpstreamEndpoint>(services.GetRequiredService<UpstreamEndpoint>);
+        return (request, cancellationToken) =>
+        {
+            request.HttpContext.RequestServices = services;
+            return handler.Value.HandleAsync(request, cancellationToken);
+        };
     }
 
     /// <summary>The Function App's HTTP functions at the same routes, over the same handlers.</summary>
