@@ -4,7 +4,11 @@
 # (Release, counting its storage operations). The load tool reports each rate with its cost per operation: host CPU,
 # Azurite CPU (both from /proc/<pid>/stat of the processes started here) and storage operations. Bounded: every run
 # stops by itself.
-#   bash scripts/load.sh [seconds=10] [paired=10000] [only=calls|handshakes|handshakes-8|handshakes-paired|spawn]
+#   bash scripts/load.sh [seconds=10] [paired=10000] [only=calls|handshakes|handshakes-8|handshakes-paired|handshakes-paced|spawn]
+# handshakes-paced runs 8 and then the paired count of devices at the same LOAD_RATE handshakes/s (default 10), so the
+# host's fixed per-second work weighs the same on both and their cost per handshake compares the handshakes alone.
+# LOAD_WARMUP (30 s) is the warm-up before each measured window: a fresh host recompiles its hot methods for tens of
+# seconds, and that CPU would otherwise land in the window. LOAD_RATE paces handshakes-8 and handshakes-paced.
 # LOAD_HOST_ENV="NAME=value ..." passes extra environment to the local host (e.g. to compare a runtime setting);
 # LOAD_HOST_DLL runs another build of the local host (a copy of an earlier bin/ folder, for before/after pairs).
 set -euo pipefail
@@ -49,7 +53,7 @@ fresh() {
 }
 load() {
   dotnet tools/FunctionsGateway.Load/bin/Release/net10.0/FunctionsGateway.Load.dll "$@" --url "$base:$port" --duration "$seconds" \
-    --host-pid "$host_pid" --azurite-pid "$az_pid"
+    --host-pid "$host_pid" --azurite-pid "$az_pid" --warmup "${LOAD_WARMUP:-30}"
 }
 trap stop_all EXIT
 
@@ -59,10 +63,15 @@ if want calls; then
   echo "== read calls (status), 16 connections, MessagePack"; fresh; load calls --connections 16 --msgpack
 fi
 if want handshakes || want handshakes-8; then
-  echo "== handshakes, 8 workers, 8 paired devices";          fresh; load handshakes --connections 8
+  echo "== handshakes, 8 workers, 8 paired devices";          fresh; load handshakes --connections 8 ${LOAD_RATE:+--rate $LOAD_RATE}
 fi
 if want handshakes || want handshakes-paired; then
   echo "== handshakes, 8 workers, $paired paired devices";    fresh; load handshakes --connections 8 --paired "$paired"
+fi
+if want handshakes-paced; then
+  rate="${LOAD_RATE:-10}"
+  echo "== handshakes at $rate/s, 8 workers, 8 paired devices";          fresh; load handshakes --connections 8 --rate "$rate"
+  echo "== handshakes at $rate/s, 8 workers, $paired paired devices";    fresh; load handshakes --connections 8 --rate "$rate" --paired "$paired"
 fi
 if want spawn; then
   echo "== spawn, 100 sub-agents one after another, one echo worker"; fresh; load spawn --count 100

@@ -14,6 +14,7 @@ internal sealed class CostMeter
     private readonly LoadOptions options;
     private (double Host, double Azurite) cpu;
     private (long Tables, long Queues)? storage;
+    private long started;
 
     private CostMeter(LoadOptions options) => this.options = options;
 
@@ -23,6 +24,7 @@ internal sealed class CostMeter
         var meter = new CostMeter(options);
         meter.storage = await StorageAsync(options);
         meter.cpu = (CpuMs(options.HostPid), CpuMs(options.AzuritePid));
+        meter.started = System.Diagnostics.Stopwatch.GetTimestamp();
         Console.WriteLine("measure: start");
         return meter;
     }
@@ -32,13 +34,14 @@ internal sealed class CostMeter
     {
         var host = CpuMs(options.HostPid) - cpu.Host;
         var azurite = CpuMs(options.AzuritePid) - cpu.Azurite;
+        var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         var after = await StorageAsync(options);
         Console.WriteLine("measure: end");
         var per = Math.Max(1, operations);
         var parts = new List<string>();
         if (options.HostPid > 0)
         {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"host cpu {host / per:F2} ms"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"host cpu {host / per:F2} ms ({host / seconds:F0} ms/s)"));
         }
 
         if (options.AzuritePid > 0)

@@ -20,7 +20,7 @@ if (options.Mode == "spawn")
 }
 
 Console.WriteLine($"load: mode={options.Mode} url={options.Url} connections={options.Connections} duration={options.Duration.TotalSeconds}s" +
-    (options.Mode == "handshakes" ? $" paired={options.Paired}" : $" method={options.Method}"));
+    (options.Mode == "handshakes" ? $" paired={options.Paired}" : $" method={options.Method}") + (options.Rate > 0 ? $" rate={options.Rate}/s" : ""));
 
 if (options.Paired > 0)
 {
@@ -34,7 +34,7 @@ var result = options.Mode == "handshakes"
 Console.WriteLine(result);
 return 0;
 
-internal sealed record LoadOptions(string Mode, Uri Url, int Connections, TimeSpan Duration, string Method, int Paired, string SharedToken, string AdminKey, string Storage, bool MessagePack, int HostPid, int AzuritePid)
+internal sealed record LoadOptions(string Mode, Uri Url, int Connections, TimeSpan Duration, string Method, int Paired, string SharedToken, string AdminKey, string Storage, bool MessagePack, int HostPid, int AzuritePid, double Rate, TimeSpan WarmUp)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -56,7 +56,9 @@ internal sealed record LoadOptions(string Mode, Uri Url, int Connections, TimeSp
             Get("storage", Environment.GetEnvironmentVariable("AzureWebJobsStorage") ?? "UseDevelopmentStorage=true"),
             args.Contains("--msgpack"),
             int.Parse(Get("host-pid", "0"), CultureInfo.InvariantCulture),
-            int.Parse(Get("azurite-pid", "0"), CultureInfo.InvariantCulture));
+            int.Parse(Get("azurite-pid", "0"), CultureInfo.InvariantCulture),
+            double.Parse(Get("rate", "0"), CultureInfo.InvariantCulture),
+            TimeSpan.FromSeconds(Math.Clamp(double.Parse(Get("warmup", "3"), CultureInfo.InvariantCulture), 0, 600)));
     }
 }
 
@@ -177,8 +179,9 @@ internal static class Runner
     /// <summary>Each worker repeats its operation until the deadline; every latency is kept for percentiles.</summary>
     public static async Task<string> RunAsync(LoadOptions options, List<GatewayClientOptions> clients, Func<GatewayClientOptions, CancellationToken, Task> operation)
     {
-        // Warm-up: JIT and connection pools settle before anything is counted.
-        using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
+        // Warm-up: JIT and connection pools settle before anything is counted. A fresh host keeps recompiling its hot
+        // methods (tiered JIT) for tens of seconds, and that CPU lands in the window unless --warmup covers it.
+        using (var warm = new CancellationTokenSource(options.WarmUp))
         {
             await Task.WhenAll(clients.Select(client => Task.Run(async () =>
             {
@@ -194,11 +197,30 @@ internal static class Runner
         var latencies = new List<double>[clients.Count];
         var errors = 0;
         var sw = Stopwatch.StartNew();
+        // --rate paces the workers to a total rate (each one on its own schedule; one that falls behind does not
+        // burst to catch up), so runs that would otherwise go as fast as they can are compared at the same load.
+        var interval = options.Rate > 0 ? TimeSpan.FromSeconds(clients.Count / options.Rate) : TimeSpan.Zero;
         await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
         {
             var mine = latencies[i] = new List<double>(4096);
+            var due = sw.Elapsed + interval * i / clients.Count;
             while (!stop.IsCancellationRequested)
             {
+                if (interval > TimeSpan.Zero)
+                {
+                    var wait = due - sw.Elapsed;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait);
+                    }
+
+                    due = TimeSpan.FromTicks(Math.Max(due.Ticks, sw.Elapsed.Ticks)) + interval;
+                    if (stop.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                }
+
                 var start = Stopwatch.GetTimestamp();
                 try
                 {
