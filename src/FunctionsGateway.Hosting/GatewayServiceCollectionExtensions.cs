@@ -2,6 +2,7 @@ using FunctionsGateway.Core;
 using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Sessions;
+using FunctionsGateway.Hosting.OperatorConsole;
 using FunctionsGateway.SignalR.Serverless;
 using FunctionsGateway.Storage;
 using Microsoft.Extensions.Configuration;
@@ -30,6 +31,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<AdminPairingEndpoint>();
         services.AddSingleton<StorageCallGuard>();
         services.AddSingleton<AdminPairingApi>();
+        services.AddSingleton<ConsoleEndpoint>();
         services.AddQueueHandler<CloseConnectionQueueHandler>();
         services.AddQueueHandler<SpawnSubagentQueueHandler>();
         services.AddQueueHandler<RunTimerQueueHandler>();

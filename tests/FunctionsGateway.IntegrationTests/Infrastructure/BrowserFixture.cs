@@ -1,0 +1,121 @@
+using Microsoft.Playwright;
+
+namespace FunctionsGateway.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Debian's Chromium, headless, launched once for the console collection through Playwright. Playwright's driver (and
+/// the Node.js it runs on) ship inside the NuGet package and are copied to the test output, so nothing is downloaded:
+/// the browser is the system one at <see cref="ChromiumPath"/>, never Playwright's own build. A machine without it
+/// fails every console test with <see cref="MissingChromiumMessage"/> instead of skipping them.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    public const string MissingChromiumMessage =
+        ChromiumPath + " is missing: the operator console's browser tests drive Debian's Chromium (apt-get install -y chromium; .ci/run installs it when missing)";
+
+    private IPlaywright? playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>Where screenshots go: <c>artifacts/</c> at the repository root (git-ignored).</summary>
+    public static string ArtifactsDirectory { get; } = Path.Combine(Tests.RepoPaths.Root, "artifacts");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(MissingChromiumMessage);
+        }
+
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox"],
+        });
+        Directory.CreateDirectory(ArtifactsDirectory);
+    }
+
+    /// <summary>A fresh profile (its own IndexedDB) per browser "device", with page errors and CSP violations recorded.</summary>
+    public async Task<ConsolePage> OpenConsoleAsync(Uri baseUrl)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 900 } });
+        var page = await context.NewPageAsync();
+        var console = new ConsolePage(context, page);
+        await page.GotoAsync(new Uri(baseUrl, "/api/console").ToString());
+        return console;
+    }
+
+    public static string Screenshot(string name) => Path.Combine(ArtifactsDirectory, name);
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        playwright?.Dispose();
+    }
+}
+
+/// <summary>One browser profile with the console open; problems the page reported are in <see cref="Problems"/>.</summary>
+public sealed class ConsolePage : IAsyncDisposable
+{
+    private readonly List<string> problems = [];
+
+    public ConsolePage(IBrowserContext context, IPage page)
+    {
+        Context = context;
+        Page = page;
+        page.PageError += (_, error) => Record("page error: " + error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                Record($"console error: {message.Text} ({message.Location})");
+            }
+        };
+    }
+
+    public IBrowserContext Context { get; }
+
+    public IPage Page { get; }
+
+    /// <summary>Uncaught errors and console errors (a CSP violation is reported as one).</summary>
+    public IReadOnlyList<string> Problems
+    {
+        get
+        {
+            lock (problems)
+            {
+                return [.. problems];
+            }
+        }
+    }
+
+    public void AssertNoProblems()
+    {
+        var found = Problems;
+        Assert.True(found.Count == 0, "the page reported:\n" + string.Join('\n', found));
+    }
+
+    private void Record(string problem)
+    {
+        lock (problems)
+        {
+            problems.Add(problem);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await Context.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ConsoleCollection : ICollectionFixture<LocalHostFixture>, ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "operator console";
+}
