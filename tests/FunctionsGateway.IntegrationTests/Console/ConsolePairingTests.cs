@@ -14,8 +14,6 @@ namespace FunctionsGateway.IntegrationTests.Console;
 [Collection(ConsoleCollection.Name)]
 public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture browser) : IDisposable
 {
-    private static readonly LocatorAssertionsToHaveTextOptions Patient = new() { Timeout = 30_000 };
-
     private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
 
     [Fact]
@@ -24,6 +22,8 @@ public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture br
         await using var console = await browser.OpenConsoleAsync(host.BaseUrl);
         var page = console.Page;
         await Expect(page.Locator("#connection-state")).ToHaveTextAsync("not connected");
+        await Expect(page.Locator("#setup")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.Screenshot("console-first-run.png"), FullPage = true });
 
         await page.GetByLabel("Client name").FillAsync("console-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         await page.GetByLabel("read (operator.read)").CheckAsync();
@@ -32,7 +32,7 @@ public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture br
         await page.GetByRole(AriaRole.Button, new() { Name = "Connect" }).ClickAsync();
 
         // Pending: the request id the gateway answered NOT_PAIRED with, shown for a human to approve.
-        await Expect(page.Locator("#connection-state")).ToHaveTextAsync("waiting for approval", Patient);
+        await Expect(page.Locator("#connection-state")).ToHaveTextAsync("waiting for approval", ConsolePage.Patient);
         await Expect(page.Locator("#request-id")).ToHaveTextAsync(new Regex("^[0-9a-f]{32}$"));
         await Expect(page.Locator("#connection-detail")).ToContainTextAsync("NOT_PAIRED / PAIRING_REQUIRED");
         var requestId = await page.Locator("#request-id").TextContentAsync();
@@ -42,7 +42,7 @@ public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture br
         var decision = await admin.ApproveAsync(requestId!);
 
         // The page polls by itself and is admitted with exactly the scopes it asked for.
-        await Expect(page.Locator("#connection-state")).ToHaveTextAsync("connected", Patient);
+        await Expect(page.Locator("#connection-state")).ToHaveTextAsync("connected", ConsolePage.Patient);
         var shown = (await page.Locator("#scopes").TextContentAsync())!.Split(", ");
         Assert.Equal(["operator.pairing", "operator.read"], shown.Order(StringComparer.Ordinal));
         await Expect(page.Locator("#device-id")).ToHaveTextAsync(decision.DeviceId);
@@ -102,13 +102,13 @@ public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture br
         await page.GetByLabel("Client name").FillAsync("console-axe-" + Guid.NewGuid().ToString("N")[..8]);
         await page.GetByLabel("Shared gateway token").FillAsync(GatewayHarness.SharedToken);
         await page.GetByRole(AriaRole.Button, new() { Name = "Connect" }).ClickAsync();
-        await Expect(page.Locator("#request-id")).ToHaveTextAsync(new Regex("^[0-9a-f]{32}$"), Patient);
+        await Expect(page.Locator("#request-id")).ToHaveTextAsync(new Regex("^[0-9a-f]{32}$"), ConsolePage.Patient);
         using (var admin = host.Admin())
         {
             await admin.ApproveAsync((await page.Locator("#request-id").TextContentAsync())!);
         }
 
-        await Expect(page.Locator("#connection-state")).ToHaveTextAsync("connected", Patient);
+        await Expect(page.Locator("#connection-state")).ToHaveTextAsync("connected", ConsolePage.Patient);
         var result = await page.RunAxe();
 
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace FunctionsGateway.IntegrationTests.Infrastructure;
 
@@ -95,6 +97,39 @@ public sealed class ConsolePage : IAsyncDisposable
                 return [.. problems];
             }
         }
+    }
+
+    /// <summary>Generous: a pending console polls every 2 s, and a shared machine may be slow.</summary>
+    public static LocatorAssertionsToHaveTextOptions Patient { get; } = new() { Timeout = 30_000 };
+
+    public ILocator State => Page.Locator("#connection-state");
+
+    /// <summary>Fills the first-run form (the default scopes unless <paramref name="scopes"/> names others) and submits it.</summary>
+    public async Task SubmitAsync(string sharedToken, params string[] scopes)
+    {
+        await Page.GetByLabel("Client name").FillAsync("console-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        if (scopes.Length > 0)
+        {
+            foreach (var box in await Page.Locator("input[name=scopes]").AllAsync())
+            {
+                var value = await box.GetAttributeAsync("value");
+                await box.SetCheckedAsync(Array.IndexOf(scopes, value) >= 0);
+            }
+        }
+
+        await Page.GetByLabel("Shared gateway token").FillAsync(sharedToken);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Connect" }).ClickAsync();
+    }
+
+    /// <summary>Submits the form, approves the pending request through the admin API and waits for "connected".</summary>
+    public async Task<string> PairAsync(LocalHostFixture host, params string[] scopes)
+    {
+        await SubmitAsync(GatewayHarness.SharedToken, scopes);
+        await Expect(Page.Locator("#request-id")).ToHaveTextAsync(new Regex("^[0-9a-f]{32}$"), Patient);
+        using var admin = host.Admin();
+        var decision = await admin.ApproveAsync((await Page.Locator("#request-id").TextContentAsync())!);
+        await Expect(State).ToHaveTextAsync("connected", Patient);
+        return decision.DeviceId;
     }
 
     public void AssertNoProblems()
