@@ -95,27 +95,26 @@ public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture br
     }
 
     [Fact]
-    public async Task The_connected_console_has_no_serious_or_critical_accessibility_violation()
+    public async Task The_first_run_form_and_the_connected_console_have_no_serious_or_critical_accessibility_violation()
     {
         await using var console = await browser.OpenConsoleAsync(host.BaseUrl);
         var page = console.Page;
-        await page.GetByLabel("Client name").FillAsync("console-axe-" + Guid.NewGuid().ToString("N")[..8]);
-        await page.GetByLabel("Shared gateway token").FillAsync(GatewayHarness.SharedToken);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Connect" }).ClickAsync();
-        await Expect(page.Locator("#request-id")).ToHaveTextAsync(new Regex("^[0-9a-f]{32}$"), ConsolePage.Patient);
-        using (var admin = host.Admin())
-        {
-            await admin.ApproveAsync((await page.Locator("#request-id").TextContentAsync())!);
-        }
+        await Expect(page.Locator("#setup")).ToBeVisibleAsync();
+        await AssertNoSeriousViolationsAsync(page, "the first-run form");
 
-        await Expect(page.Locator("#connection-state")).ToHaveTextAsync("connected", ConsolePage.Patient);
+        await console.PairAsync(host);
+        await AssertNoSeriousViolationsAsync(page, "the connected console");
+        console.AssertNoProblems();
+    }
+
+    private static async Task AssertNoSeriousViolationsAsync(IPage page, string state)
+    {
         var result = await page.RunAxe();
 
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
             .Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")
             .ToList();
-        Assert.True(serious.Count == 0, "axe found:\n" + string.Join('\n', serious));
-        console.AssertNoProblems();
+        Assert.True(serious.Count == 0, $"axe found on {state}:\n" + string.Join('\n', serious));
     }
 
     public void Dispose() => errorLogs.AssertNoUnexpectedErrors();
