@@ -10,7 +10,8 @@ public sealed record ConsoleAsset(string Name, string ContentType, byte[] Body, 
 /// <summary>
 /// The console's files, embedded in this assembly under <c>console/</c> (the page, its styles and ES modules, and the
 /// SignalR browser client copied from <c>node_modules</c> at build time). They are the allow-list: a name is served
-/// only if it is one of them, so there is no file system to walk and nothing to traverse.
+/// only if it is one of them, so there is no file system to walk and nothing to traverse. The folder is flat: a file in
+/// a subfolder of <c>assets/</c> is not embedded, and a type not in <see cref="ContentTypes"/> is not served.
 /// </summary>
 public static class ConsoleAssets
 {

@@ -29,6 +29,22 @@ public sealed class ConsoleConnectionTests(LocalHostFixture host, BrowserFixture
     }
 
     [Fact]
+    public async Task A_call_before_connecting_rejects_with_connection_closed_and_an_unhandled_failure_is_shown()
+    {
+        await using var console = await browser.OpenConsoleAsync(host.BaseUrl);
+        await Expect(console.State).ToHaveTextAsync("not connected");
+
+        var refused = await console.Page.EvaluateAsync<JsonElement>(
+            "() => window.gatewayConsole.gateway.call('status').then(() => null, e => ({ code: e.code, detail: e.details.code }))");
+        Assert.Equal("UNAVAILABLE", refused.GetProperty("code").GetString());
+        Assert.Equal("CONNECTION_CLOSED", refused.GetProperty("detail").GetString());
+
+        // A view that forgets to catch still does not fail silently.
+        await console.Page.EvaluateAsync("() => { window.gatewayConsole.gateway.call('status'); }");
+        await Expect(console.Page.GetByRole(Microsoft.Playwright.AriaRole.Alert)).ToContainTextAsync("UNAVAILABLE / CONNECTION_CLOSED: not connected");
+    }
+
+    [Fact]
     public async Task A_lost_connection_shows_reconnecting_and_comes_back_through_a_new_handshake()
     {
         await using var console = await browser.OpenConsoleAsync(host.BaseUrl);

@@ -52,6 +52,14 @@ public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture br
         // A call through gateway.js answers with the gateway's payload: the connection's own device.
         var statusDevice = await page.EvaluateAsync<string>("async () => (await window.gatewayConsole.gateway.call('status')).connection.deviceId");
         Assert.Equal(decision.DeviceId, statusDevice);
+
+        // A refusal rejects with the gateway's error as it came: code, details.code and message.
+        var refused = await page.EvaluateAsync<JsonElement>(
+            "() => window.gatewayConsole.gateway.call('audit.list').then(() => null, e => ({ name: e.name, code: e.code, detail: e.details.code, message: e.message }))");
+        Assert.Equal("GatewayError", refused.GetProperty("name").GetString());
+        Assert.Equal("INVALID_REQUEST", refused.GetProperty("code").GetString());
+        Assert.Equal("MISSING_SCOPE", refused.GetProperty("detail").GetString());
+        Assert.Equal("missing scope: operator.admin", refused.GetProperty("message").GetString());
         console.AssertNoProblems();
     }
 

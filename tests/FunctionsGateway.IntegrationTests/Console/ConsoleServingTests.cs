@@ -23,6 +23,8 @@ public sealed class ConsoleServingTests(LocalHostFixture host, BrowserFixture br
     [InlineData("/api/console/app.js", "text/javascript")]
     [InlineData("/api/console/gateway.js", "text/javascript")]
     [InlineData("/api/console/device.js", "text/javascript")]
+    [InlineData("/api/console/errors.js", "text/javascript")]
+    [InlineData("/api/console/icon.svg", "image/svg+xml")]
     [InlineData("/api/console/console.css", "text/css")]
     [InlineData("/api/console/signalr.min.js", "text/javascript")]
     public async Task Every_console_file_is_served_with_its_type_a_strict_csp_and_revalidation(string path, string mediaType)

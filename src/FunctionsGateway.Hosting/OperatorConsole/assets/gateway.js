@@ -4,6 +4,7 @@
  *   const gateway = createGateway({ baseUrl, signalR, device })   // baseUrl: this origin; signalR: the browser client
  *   await gateway.start({ clientId, scopes, sharedToken? })        // connect, pair if needed, stay connected
  *   await gateway.stop()                                           // close; no more reconnects
+ *   gateway.retryNow()                                             // while pending or reconnecting: skip the wait
  *
  *   gateway.call(method, params?)  → Promise<payload>. Rejects with a GatewayError:
  *                                    { name: "GatewayError", code, message, details: { code, ...extra } }
@@ -209,6 +210,8 @@ export function createGateway({ baseUrl, signalR }) {
     setState("idle");
     if (hub) await hub.stop().catch(() => {});
   };
+
+  gateway.retryNow = () => { wake?.(); };
 
   gateway.call = (method, params) => {
     if (!connection || gateway.state !== "connected") {
