@@ -1,38 +1,14 @@
-// app.js: the console page. Wires the first-run form, the connection status and the shared errors area to gateway.js.
-// The views (Pending requests, Devices, Sessions, Audit) build on window.gatewayConsole.gateway (see gateway.js).
+// app.js: the console page. Wires the first-run form, the connection status and the errors area (errors.js) to the
+// one gateway client (gateway.js). Views (Pending requests, Devices, Sessions, Audit) get that client from here.
 import { GatewayError, createGateway } from "./gateway.js";
 import { KEYS, storage } from "./device.js";
+import { clearErrors, showError } from "./errors.js";
 
 const $ = (id) => document.getElementById(id);
-const MAX_ERRORS = 8;
 const DEFAULT_SETTINGS = { clientId: "operator-console", scopes: ["operator.read", "operator.pairing"] };
 const STATE_TEXT = {
   idle: "not connected", connecting: "connecting…", pending: "waiting for approval", connected: "connected",
   reconnecting: "reconnecting…", stopped: "stopped",
-};
-
-const errors = {
-  show(error) {
-    const text = error instanceof GatewayError ? error.toString() : `${error?.code ?? "ERROR"}: ${error?.message ?? error}`;
-    const list = $("error-list");
-    const last = list.lastElementChild;
-    if (last?.dataset.text === text) {
-      last.dataset.count = String(Number(last.dataset.count) + 1);
-      last.textContent = `${text} (×${last.dataset.count})`;
-    } else {
-      const item = document.createElement("li");
-      item.dataset.text = text;
-      item.dataset.count = "1";
-      item.textContent = text;
-      list.append(item);
-      while (list.children.length > MAX_ERRORS) list.firstElementChild.remove();
-    }
-    $("errors").hidden = false;
-  },
-  clear() {
-    $("error-list").replaceChildren();
-    $("errors").hidden = true;
-  },
 };
 
 function describeWait(info) {
@@ -60,6 +36,7 @@ function render(info) {
   $("request-id").textContent = pending ? info.requestId : "";
   for (const id of ["request-id-label", "request-id-value", "pending-help"]) $(id).hidden = !pending;
   $("disconnect").hidden = info.state === "idle" || info.state === "stopped";
+  $("retry-now").hidden = !(info.state === "pending" || info.state === "reconnecting");
   const showForm = info.state === "idle" || info.state === "stopped";
   const wasHidden = $("setup").hidden;
   $("setup").hidden = !showForm;
@@ -85,11 +62,13 @@ function fillForm(settings) {
 async function main() {
   if (!window.signalR) throw new Error("the SignalR client (signalr.min.js) did not load");
   const gateway = createGateway({ baseUrl: location.origin, signalR: window.signalR });
-  window.gatewayConsole = { gateway, errors };
+  // For tests and the browser's devtools: the live client.
+  window.gatewayConsole = { gateway };
   gateway.onState(render);
-  gateway.onError((error) => errors.show(error));
-  $("errors-clear").addEventListener("click", () => errors.clear());
+  gateway.onError((error) => showError(error));
+  $("errors-clear").addEventListener("click", () => clearErrors());
   $("disconnect").addEventListener("click", () => gateway.stop());
+  $("retry-now").addEventListener("click", () => gateway.retryNow());
 
   const identity = await gateway.identity();
   $("device-id").textContent = identity.deviceId;
@@ -104,7 +83,7 @@ async function main() {
       $("setup-form").elements.sharedToken.value = "";
       await gateway.start(chosen);
     } catch (error) {
-      errors.show(error);
+      showError(error);
     }
   });
 
@@ -116,7 +95,11 @@ async function main() {
   }
 }
 
+// Nothing fails silently: a rejection or error no handler took is shown too.
+window.addEventListener("unhandledrejection", (event) => showError(event.reason));
+window.addEventListener("error", (event) => showError(event.error ?? event.message));
+
 main().catch((error) => {
-  errors.show(error);
+  showError(error);
   $("setup").hidden = true;
 });
