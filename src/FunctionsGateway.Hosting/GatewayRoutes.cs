@@ -1,5 +1,3 @@
-using FunctionsGateway.Hosting.OperatorConsole;
-
 namespace FunctionsGateway.Hosting;
 
 /// <summary>HTTP routes under the <c>api/</c> prefix, shared by the Function attributes and the local host.</summary>

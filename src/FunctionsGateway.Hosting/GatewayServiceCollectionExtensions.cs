@@ -2,7 +2,6 @@ using FunctionsGateway.Core;
 using FunctionsGateway.Core.Connections;
 using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Sessions;
-using FunctionsGateway.Hosting.OperatorConsole;
 using FunctionsGateway.SignalR.Serverless;
 using FunctionsGateway.Storage;
 using Microsoft.Extensions.Configuration;

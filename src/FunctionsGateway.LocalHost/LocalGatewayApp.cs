@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using FunctionsGateway.Core.Options;
 using FunctionsGateway.Core.Pairing;
 using FunctionsGateway.Hosting;
-using FunctionsGateway.Hosting.OperatorConsole;
 using FunctionsGateway.LocalHost.ServiceEmulation;
 using FunctionsGateway.Storage;
 

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using System.Reflection;
 using System.Security.Cryptography;
 
-namespace FunctionsGateway.Hosting.OperatorConsole;
+namespace FunctionsGateway.Hosting;
 
 /// <summary>One file of the console: its bytes, content type and strong ETag, read once from the assembly.</summary>
 public sealed record ConsoleAsset(string Name, string ContentType, byte[] Body, string ETag);

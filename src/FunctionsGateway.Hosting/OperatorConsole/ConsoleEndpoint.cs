@@ -2,7 +2,7 @@ using FunctionsGateway.Protocol;
 using FunctionsGateway.SignalR.Serverless;
 using Microsoft.AspNetCore.Http;
 
-namespace FunctionsGateway.Hosting.OperatorConsole;
+namespace FunctionsGateway.Hosting;
 
 /// <summary>
 /// <c>GET /api/console</c> (the page) and <c>GET /api/console/{asset}</c> (its files), from <see cref="ConsoleAssets"/>.

@@ -1,5 +1,4 @@
 using FunctionsGateway.Hosting;
-using FunctionsGateway.Hosting.OperatorConsole;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

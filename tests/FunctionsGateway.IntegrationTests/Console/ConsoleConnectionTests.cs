@@ -6,11 +6,11 @@ using FunctionsGateway.Protocol;
 using FunctionsGateway.SignalR.Serverless;
 using static Microsoft.Playwright.Assertions;
 
-namespace FunctionsGateway.IntegrationTests.Console;
+namespace FunctionsGateway.IntegrationTests.OperatorConsole;
 
 /// <summary>What the console's connection does after pairing: errors it shows, reconnects, the device token, events.</summary>
-[Collection(ConsoleCollection.Name)]
-public sealed class ConsoleConnectionTests(LocalHostFixture host, BrowserFixture browser) : IDisposable
+[Collection(LocalHostCollection.Name)]
+public sealed class ConsoleConnectionTests(LocalHostFixture host, BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
 {
     private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
 

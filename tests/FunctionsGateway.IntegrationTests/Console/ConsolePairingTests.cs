@@ -5,14 +5,14 @@ using FunctionsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
-namespace FunctionsGateway.IntegrationTests.Console;
+namespace FunctionsGateway.IntegrationTests.OperatorConsole;
 
 /// <summary>
 /// The operator console in a real browser: the page is a device of its own (a WebCrypto Ed25519 key in IndexedDB)
 /// that pairs through the same admission as every client, against the local host over real sockets.
 /// </summary>
-[Collection(ConsoleCollection.Name)]
-public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture browser) : IDisposable
+[Collection(LocalHostCollection.Name)]
+public sealed class ConsolePairingTests(LocalHostFixture host, BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
 {
     private readonly ErrorLogCheck errorLogs = host.CheckErrorLogs();
 

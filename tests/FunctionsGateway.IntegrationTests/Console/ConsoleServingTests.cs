@@ -1,13 +1,13 @@
 using System.Net;
 using System.Text.Json;
-using FunctionsGateway.Hosting.OperatorConsole;
+using FunctionsGateway.Hosting;
 using FunctionsGateway.IntegrationTests.Infrastructure;
 
-namespace FunctionsGateway.IntegrationTests.Console;
+namespace FunctionsGateway.IntegrationTests.OperatorConsole;
 
 /// <summary>How the local host serves the console: the allow-listed files only, each with the security headers.</summary>
-[Collection(ConsoleCollection.Name)]
-public sealed class ConsoleServingTests(LocalHostFixture host, BrowserFixture browser) : IDisposable
+[Collection(LocalHostCollection.Name)]
+public sealed class ConsoleServingTests(LocalHostFixture host, BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
 {
     private static readonly string[] Directives =
     [

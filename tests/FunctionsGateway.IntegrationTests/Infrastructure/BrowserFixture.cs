@@ -5,7 +5,9 @@ using static Microsoft.Playwright.Assertions;
 namespace FunctionsGateway.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Debian's Chromium, headless, launched once for the console collection through Playwright. Playwright's driver (and
+/// Debian's Chromium, headless, launched once per console test class through Playwright (a class fixture beside the
+/// shared <see cref="LocalHostFixture"/>: a second local host would pump the shared Azurite's queues too, and take
+/// other tests' spawn messages). Playwright's driver (and
 /// the Node.js it runs on) ship inside the NuGet package and are copied to the test output, so nothing is downloaded:
 /// the browser is the system one at <see cref="ChromiumPath"/>, never Playwright's own build. A machine without it
 /// fails every console test with <see cref="MissingChromiumMessage"/> instead of skipping them.
@@ -147,10 +149,4 @@ public sealed class ConsolePage : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await Context.DisposeAsync();
-}
-
-[CollectionDefinition(Name)]
-public sealed class ConsoleCollection : ICollectionFixture<LocalHostFixture>, ICollectionFixture<BrowserFixture>
-{
-    public const string Name = "operator console";
 }

@@ -55,6 +55,10 @@ async function request(connection, method, params) {
   try {
     answer = await connection.invoke("req", params === undefined ? { method } : { method, params });
   } catch (error) {
+    if (connection.state === "Connected") {
+      // e.g. "Invocation failed, status code 500": the upstream answered with an HTTP error instead of a result.
+      throw new GatewayError({ code: "UNAVAILABLE", message: String(error?.message ?? error) });
+    }
     throw clientError("CONNECTION_CLOSED", `connection closed: ${reasonOf(error) ?? "no reason given"}`);
   }
 

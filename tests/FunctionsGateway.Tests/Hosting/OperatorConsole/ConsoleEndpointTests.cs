@@ -1,4 +1,4 @@
-using FunctionsGateway.Hosting.OperatorConsole;
+using FunctionsGateway.Hosting;
 using FunctionsGateway.SignalR.Serverless;
 using FunctionsGateway.Tests.SignalR.Serverless;
 using Microsoft.AspNetCore.Http;
