@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Runs;
 using FunctionsGateway.Core.Sessions;
@@ -17,6 +18,7 @@ public sealed class SpawnMethodHandler(
     SessionService children,
     IRunStore runs,
     ISpawnQueue queue,
+    IGatewayNotifier notifier,
     IOptions<SubAgentOptions> subAgentOptions,
     IOptions<RunOptions> runOptions,
     TimeProvider time) : IMethodHandler
@@ -97,6 +99,10 @@ public sealed class SpawnMethodHandler(
                     throw;
                 }
 
+                // Watchers of the requester see the child at once; its run's states follow as run.status (protocol §7).
+                await notifier.PublishAsync(EventAudience.Session(requester.SessionKey), GatewayEvents.SubagentSpawned,
+                    new SubagentSpawnedEvent(requester.SessionKey, child.ChildSessionKey, child.RunId, "accepted", agentId, child.Label,
+                        p.Cleanup ?? SpawnCleanup.Keep, child.CreatedAt.ToUnixTimeMilliseconds()), cancellationToken);
                 return GatewayResponse.Success(new SpawnAccepted("accepted", child.RunId, child.ChildSessionKey));
             }
 
