@@ -155,6 +155,12 @@ public sealed record SubagentSpawnedEvent(
     [property: JsonPropertyName("cleanup")] string Cleanup,
     [property: JsonPropertyName("ts")] long Ts);
 
+/// <summary>The status a spawn is in from its answer until the spawn function has created its run.</summary>
+public static class SpawnStatuses
+{
+    public const string Accepted = "accepted";
+}
+
 /// <summary>The answer of <c>sessions.spawn</c>: accepted at once; the child starts from the spawn queue.</summary>
 public sealed record SpawnAccepted(
     [property: JsonPropertyName("status")] string Status,

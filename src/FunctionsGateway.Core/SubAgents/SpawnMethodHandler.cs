@@ -101,9 +101,9 @@ public sealed class SpawnMethodHandler(
 
                 // Watchers of the requester see the child at once; its run's states follow as run.status (protocol §7).
                 await notifier.PublishAsync(EventAudience.Session(requester.SessionKey), GatewayEvents.SubagentSpawned,
-                    new SubagentSpawnedEvent(requester.SessionKey, child.ChildSessionKey, child.RunId, "accepted", agentId, child.Label,
+                    new SubagentSpawnedEvent(requester.SessionKey, child.ChildSessionKey, child.RunId, SpawnStatuses.Accepted, agentId, child.Label,
                         p.Cleanup ?? SpawnCleanup.Keep, child.CreatedAt.ToUnixTimeMilliseconds()), cancellationToken);
-                return GatewayResponse.Success(new SpawnAccepted("accepted", child.RunId, child.ChildSessionKey));
+                return GatewayResponse.Success(new SpawnAccepted(SpawnStatuses.Accepted, child.RunId, child.ChildSessionKey));
             }
 
             if (p.IdempotencyKey is { } racing && await sessions.FindReservationAsync(requester.SessionKey, racing, cancellationToken) is { } winner)
@@ -127,7 +127,7 @@ public sealed class SpawnMethodHandler(
             await queue.EnqueueAsync(Request(child, p, requester, context), cancellationToken);
         }
 
-        return GatewayResponse.Success(new SpawnAccepted("accepted", earlier.RunId, earlier.ChildSessionKey));
+        return GatewayResponse.Success(new SpawnAccepted(SpawnStatuses.Accepted, earlier.RunId, earlier.ChildSessionKey));
     }
 
     private GatewayResponse? Validate(SpawnParams p, SessionRecord requester)

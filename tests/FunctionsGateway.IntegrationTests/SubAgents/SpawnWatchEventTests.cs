@@ -72,4 +72,31 @@ public sealed class SpawnWatchEventTests
         Assert.Equal(session, status.Audience.Key);
         Assert.Null(((RunStatusEvent)status.Payload).RequesterSessionKey);
     }
+
+    [Fact]
+    public async Task Sessions_get_shows_a_child_whose_run_has_not_ended_with_how_far_its_run_got()
+    {
+        await using var rig = await SpawnRig.StartAsync();
+        var requester = SpawnRig.NewMainSession();
+        var op = await rig.OperatorAsync(OperatorScopes.Write);
+        var worker = await rig.WorkerAsync(requester);
+        var spawn = await rig.SpawnAsync(op, new { sessionKey = requester, task = "t" });
+
+        Assert.Equal(("spawning", SpawnStatuses.Accepted), await ChildAsync(rig, op, requester, spawn.ChildSessionKey));
+        await rig.DeliverSpawnsAsync();
+        Assert.Equal(("spawning", RunStatuses.Queued), await ChildAsync(rig, op, requester, spawn.ChildSessionKey));
+        await rig.NodeEventAsync(worker, spawn.RunId, NodeEventKinds.Started);
+        Assert.Equal(("spawning", RunStatuses.Running), await ChildAsync(rig, op, requester, spawn.ChildSessionKey));
+        await rig.NodeEventAsync(worker, spawn.RunId, NodeEventKinds.Completed, output: "done");
+        await rig.FinishAsync(spawn.RunId);
+        Assert.Equal((RunStatuses.Completed, null), await ChildAsync(rig, op, requester, spawn.ChildSessionKey));
+    }
+
+    private static async Task<(string? Status, string? RunStatus)> ChildAsync(SpawnRig rig, Infrastructure.Attempt op, string requester, string child)
+    {
+        var answer = await rig.CallAsync(op, GatewayMethods.SessionsGet, new { sessionKey = requester });
+        Assert.True(answer.Ok, GatewayHarness.Describe(answer));
+        var row = Assert.Single(GatewayHarness.Json(answer.Payload).GetProperty("children").EnumerateArray(), c => c.GetProperty("childSessionKey").GetString() == child);
+        return (row.GetProperty("status").GetString(), row.TryGetProperty("runStatus", out var r) ? r.GetString() : null);
+    }
 }
