@@ -40,7 +40,11 @@ public sealed record AuditRecord(
 /// <summary>One stored audit entry, as the audit list shows it.</summary>
 public sealed record AuditEntry(
     string Action, string? Reason, string DeviceId, string? RequestId, string? Role,
-    string[] ScopesFrom, string[] ScopesTo, string Actor, DateTimeOffset At);
+    string[] ScopesFrom, string[] ScopesTo, string Actor, DateTimeOffset At)
+{
+    /// <summary>The same time in Unix milliseconds, as every other time on the wire.</summary>
+    public long AtMs => At.ToUnixTimeMilliseconds();
+}
 
 /// <summary>Payload of <c>audit.appended</c>: the entry just written, as <c>audit.list</c> shows it.</summary>
 public sealed record AuditAppendedEvent(AuditEntry Entry);

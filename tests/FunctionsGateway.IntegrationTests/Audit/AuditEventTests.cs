@@ -31,6 +31,8 @@ public sealed class AuditEventTests
         var entries = GatewayHarness.Json(listed.Response.Payload).GetProperty("entries").EnumerateArray().Select(e => e.GetRawText()).Order(StringComparer.Ordinal);
         var events = announced.Select(e => GatewayHarness.Json(e.Payload).GetProperty("entry").GetRawText()).Order(StringComparer.Ordinal);
         Assert.Equal(entries, events);
+        var approved = GatewayHarness.Json(announced[1].Payload).GetProperty("entry");
+        Assert.Equal(gw.Time.GetUtcNow().ToUnixTimeMilliseconds(), approved.GetProperty("atMs").GetInt64());
     }
 
     [Fact]
