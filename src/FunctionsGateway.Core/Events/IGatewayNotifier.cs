@@ -46,6 +46,7 @@ public sealed record PairResolvedEvent(string RequestId, string DeviceId, string
 
 /// <summary>
 /// Payload of <c>device.changed</c>: what happened to a device (<see cref="DeviceChanges"/>), the role it concerns and
-/// the scopes that role holds now (none once revoked or removed). Never a token.
+/// the scopes that role holds now (none once revoked or removed); <see cref="Internal"/> is true (else omitted) for a
+/// sub-agent's in-process identity when paired or removed. Never a token.
 /// </summary>
-public sealed record DeviceChangedEvent(string DeviceId, string Change, string? Role, string[]? Roles, string[] Scopes, long Ts);
+public sealed record DeviceChangedEvent(string DeviceId, string Change, string? Role, string[]? Roles, string[] Scopes, long Ts, bool? Internal = null);

@@ -110,7 +110,7 @@ public sealed partial class DecisionFollowUps(
         {
             await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DeviceChanged, new DeviceChangedEvent(decision.DeviceId,
                 DeviceChanges.Paired, decision.Role, device?.Roles.Split(',', StringSplitOptions.RemoveEmptyEntries),
-                OperatorScopes.ToNames(OperatorScopes.FromStorage(decision.ScopesTo)), ts), cancellationToken);
+                OperatorScopes.ToNames(OperatorScopes.FromStorage(decision.ScopesTo)), ts, device?.IsInternal == true ? true : null), cancellationToken);
         }
 
         return true;

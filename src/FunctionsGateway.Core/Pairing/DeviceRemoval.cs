@@ -56,7 +56,8 @@ public sealed class DeviceRemoval(
             var scopesFrom = OperatorScopes.FromStorage(rows.Device.Scopes);
             await audit.WriteAsync(new AuditRecord(AuditActions.Removed, deviceId, actor.Name, scopesFrom, ScopeSet.None), cancellationToken);
             await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DeviceChanged,
-                new DeviceChangedEvent(deviceId, DeviceChanges.Removed, null, null, [], time.GetUtcNow().ToUnixTimeMilliseconds()), cancellationToken);
+                new DeviceChangedEvent(deviceId, DeviceChanges.Removed, null, null, [], time.GetUtcNow().ToUnixTimeMilliseconds(), rows.Device.IsInternal ? true : null),
+                cancellationToken);
             var closed = await closer.CloseAsync([.. rows.Connections.Select(c => c.ConnectionId)], RemovedCloseReason, cancellationToken, caller);
             if (rows.Pending is { } pending)
             {

@@ -92,6 +92,29 @@ public sealed class SpawnWatchEventTests
         Assert.Equal((RunStatuses.Completed, null), await ChildAsync(rig, op, requester, spawn.ChildSessionKey));
     }
 
+    [Fact]
+    public async Task A_sub_agent_identity_is_announced_to_pairing_watchers_as_an_internal_device_paired_then_removed()
+    {
+        await using var rig = await SpawnRig.StartAsync();
+        var requester = SpawnRig.NewMainSession();
+        var op = await rig.OperatorAsync(OperatorScopes.Write);
+        var worker = await rig.WorkerAsync(requester);
+        var spawn = await rig.SpawnAsync(op, new { sessionKey = requester, task = "t", cleanup = SpawnCleanup.Delete });
+        await rig.DeliverSpawnsAsync();
+        var identity = (await rig.Runs.GetAsync(spawn.RunId, default))!.SubagentDeviceId!;
+        await rig.NodeEventAsync(worker, spawn.RunId, NodeEventKinds.Started);
+        await rig.NodeEventAsync(worker, spawn.RunId, NodeEventKinds.Completed, output: "done");
+        await rig.FinishAsync(spawn.RunId);
+
+        var changes = rig.Gateway.Notifier.Events.Where(e => e.Name == GatewayEvents.DeviceChanged).Select(e => (Core.Events.DeviceChangedEvent)e.Payload)
+            .Where(c => c.DeviceId == identity).ToList();
+        Assert.Equal([DeviceChanges.Paired, DeviceChanges.Removed], changes.Select(c => c.Change));
+        Assert.All(changes, c => Assert.True(c.Internal));
+        Assert.Equal([OperatorScopes.Admin], changes[0].Scopes);
+        Assert.DoesNotContain(rig.Gateway.Notifier.Events, e => e.Name == GatewayEvents.DeviceChanged
+            && ((Core.Events.DeviceChangedEvent)e.Payload).DeviceId != identity && ((Core.Events.DeviceChangedEvent)e.Payload).Internal is not null);
+    }
+
     private static async Task<(string? Status, string? RunStatus)> ChildAsync(SpawnRig rig, Infrastructure.Attempt op, string requester, string child)
     {
         var answer = await rig.CallAsync(op, GatewayMethods.SessionsGet, new { sessionKey = requester });
