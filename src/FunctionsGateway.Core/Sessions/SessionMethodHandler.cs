@@ -1,12 +1,11 @@
 using System.Text.Json.Serialization;
 using FunctionsGateway.Core.Methods;
-using FunctionsGateway.Core.Runs;
 using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Core.Sessions;
 
 /// <summary><c>sessions.*</c> (but spawn) and <c>chat.history</c>.</summary>
-public sealed class SessionMethodHandler(SessionAccess access, SessionService service, ISessionStore sessions, ISessionSubscriptions subscriptions, IRunStore runs)
+public sealed class SessionMethodHandler(SessionAccess access, SessionService service, ISessionStore sessions, ISessionSubscriptions subscriptions, IRunStatusLookup runs)
     : IMethodHandler
 {
     public IReadOnlyCollection<string> Methods { get; } =
@@ -95,7 +94,7 @@ public sealed class SessionMethodHandler(SessionAccess access, SessionService se
         {
             var child = children[i];
             var runStatus = child.Status == SessionService.SpawningStatus
-                ? (await runs.GetAsync(child.RunId, cancellationToken))?.Status ?? SpawnStatuses.Accepted
+                ? await runs.StatusOfAsync(child.RunId, cancellationToken) ?? SpawnStatuses.Accepted
                 : null;
             views[i] = ChildView.From(child) with { RunStatus = runStatus };
         }
