@@ -23,18 +23,16 @@ public sealed class DeviceDirectory(IDeviceStore devices)
 
     /// <summary>
     /// One page in device-id order after <paramref name="after"/>; just the one device when <paramref name="onlyDeviceId"/>
-    /// is set. Each listed device's partition is read once (a few at a time) for its last use, tokens and connections:
-    /// those live only there, so the handshake's one device batch keeps them current without touching the directory.
+    /// is set. With <paramref name="details"/> each listed device's partition is read once (a few at a time) for its last
+    /// use, tokens and connections: those live only there, so the handshake's one device batch keeps them current
+    /// without touching the directory, and a list that does not ask for them costs one query.
     /// </summary>
-    public async Task<ListPage<PairedDeviceView>> ListPageAsync(string? onlyDeviceId, int limit, string? after, CancellationToken cancellationToken)
+    public async Task<ListPage<PairedDeviceView>> ListPageAsync(string? onlyDeviceId, int limit, string? after, bool details, CancellationToken cancellationToken)
     {
-        if (onlyDeviceId is not null)
-        {
-            return new(await DetailAsync(await devices.ListDirectoryAsync(onlyDeviceId, cancellationToken), cancellationToken), null);
-        }
-
-        var page = await devices.ListDirectoryPageAsync(limit, after, cancellationToken);
-        return new(await DetailAsync(page.Items, cancellationToken), page.Next);
+        var page = onlyDeviceId is not null
+            ? new ListPage<DeviceRecord>(await devices.ListDirectoryAsync(onlyDeviceId, cancellationToken), null)
+            : await devices.ListDirectoryPageAsync(limit, after, cancellationToken);
+        return new(details ? await DetailAsync(page.Items, cancellationToken) : [.. page.Items.Select(PairedDeviceView.From)], page.Next);
     }
 
     /// <summary>A directory entry whose device was removed meanwhile is left out.</summary>

@@ -56,17 +56,61 @@ public sealed class PairedDeviceDetailTests
         Assert.Equal((DeviceTokenView.Revoked, gw.Time.GetUtcNow().ToUnixTimeMilliseconds()), (revoked.State, revoked.RevokedAtMs));
     }
 
+    [Fact]
+    public async Task Details_cost_one_partition_query_per_paired_device_and_a_list_without_them_none()
+    {
+        await using var gw = await GatewayHarness.StartAsync();
+        using var key = DeviceKey.Generate();
+        var connection = await gw.PairAsync(key, Pairing);
+
+        gw.StorageRequests.Clear();
+        var plain = await gw.CallAsync(connection.ConnectionId, GatewayMethods.DevicePairList);
+        var withoutDetails = Described(gw);
+        gw.StorageRequests.Clear();
+        var detailed = await OwnEntryAsync(gw, connection);
+        var withDetails = Described(gw);
+
+        var entry = Assert.Single(GatewayHarness.Json(plain.Response.Payload).GetProperty("paired").EnumerateArray());
+        Assert.False(entry.TryGetProperty("tokens", out _));
+        Assert.True(detailed.TryGetProperty("tokens", out _));
+
+        // The connection row, the pending requests' range, the caller's directory entry; then its partition, for details.
+        Assert.True(withoutDetails.Count == 3, string.Join('\n', withoutDetails));
+        Assert.All(withDetails, r => Assert.StartsWith("GET ", r, StringComparison.Ordinal));
+        var added = Assert.Single(withDetails.Except(withoutDetails));
+        Assert.Contains($"$filter=PartitionKey eq '{key.DeviceId}'", added, StringComparison.Ordinal);
+        Assert.Equal(withoutDetails.Count + 1, withDetails.Count);
+        Assert.Contains(withoutDetails, r => r.Contains($"GatewayDevices(PartitionKey='~directory',RowKey='{key.DeviceId}')", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_page_with_details_takes_at_most_a_hundred()
+    {
+        await using var gw = await GatewayHarness.StartAsync();
+        using var key = DeviceKey.Generate();
+        var connection = await gw.PairAsync(key, Pairing);
+
+        var refused = await gw.CallAsync(connection.ConnectionId, GatewayMethods.DevicePairList, new { details = true, limit = 101 });
+        var plain = await gw.CallAsync(connection.ConnectionId, GatewayMethods.DevicePairList, new { limit = 101 });
+
+        Assert.Equal(DetailCodes.InvalidParams, GatewayHarness.Json(refused.Response.Error).GetProperty("details").GetProperty("code").GetString());
+        Assert.True(plain.Response.Ok);
+    }
+
+    private static List<string> Described(GatewayHarness gw)
+        => [.. gw.StorageRequests.Requests.Select(r => $"{r.Method} {Uri.UnescapeDataString(r.Path).Replace('+', ' ')}")];
+
     /// <summary>The caller's own entry: a caller without operator.admin is shown only itself among paired devices.</summary>
     private static async Task<JsonElement> OwnEntryAsync(GatewayHarness gw, Attempt connection)
     {
-        var answer = await gw.CallAsync(connection.ConnectionId, GatewayMethods.DevicePairList);
+        var answer = await gw.CallAsync(connection.ConnectionId, GatewayMethods.DevicePairList, new { details = true });
         Assert.True(answer.Response.Ok, GatewayHarness.Describe(answer.Response));
         return Assert.Single(GatewayHarness.Json(answer.Response.Payload).GetProperty("paired").EnumerateArray());
     }
 
     private static async Task<DeviceTokenView> TokenAsync(GatewayHarness gw, string deviceId)
     {
-        var page = await gw.Get<DeviceDirectory>().ListPageAsync(deviceId, 1, null, default);
+        var page = await gw.Get<DeviceDirectory>().ListPageAsync(deviceId, 1, null, details: true, default);
         return Assert.Single(Assert.Single(page.Items).Tokens!);
     }
 }
