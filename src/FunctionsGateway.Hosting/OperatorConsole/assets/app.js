@@ -1,8 +1,12 @@
 // app.js: the console page. Wires the first-run form, the connection status and the errors area (errors.js) to the
-// one gateway client (gateway.js). Views (Pending requests, Devices, Sessions, Audit) get that client from here.
+// one gateway client (gateway.js), and mounts the views (Pending requests, Devices, Sessions, Audit) on that client.
 import { GatewayError, createGateway } from "./gateway.js";
 import { KEYS, storage } from "./device.js";
 import { clearErrors, showError } from "./errors.js";
+import { mountPending } from "./view-pending.js";
+import { mountDevices } from "./view-devices.js";
+import { mountSessions } from "./view-sessions.js";
+import { mountAudit } from "./view-audit.js";
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_SETTINGS = { clientId: "operator-console", scopes: ["operator.read", "operator.pairing"] };
@@ -65,6 +69,11 @@ async function main() {
   // For tests and the browser's devtools: the live client.
   window.gatewayConsole = { gateway };
   gateway.onState(render);
+  // Each view loads once connected, again after every reconnect, and follows the gateway's events in between.
+  mountPending($("pending"), gateway);
+  mountDevices($("devices"), gateway);
+  mountSessions($("sessions"), gateway);
+  mountAudit($("audit"), gateway);
   gateway.onError((error) => showError(error));
   $("errors-clear").addEventListener("click", () => clearErrors());
   $("disconnect").addEventListener("click", () => gateway.stop());

@@ -35,7 +35,7 @@ public sealed class ConsoleEndpointTests
     public void The_allow_list_is_exactly_the_embedded_console_files()
     {
         Assert.Equal(
-            ["app.js", "console.css", "device.js", "errors.js", "gateway.js", "icon.svg", "index.html", "signalr.min.js"],
+            ["app.js", "console.css", "device.js", "errors.js", "gateway.js", "icon.svg", "index.html", "signalr.min.js", "view-audit.js", "view-devices.js", "view-kit.js", "view-pending.js", "view-sessions.js"],
             ConsoleAssets.All.Keys.Order(StringComparer.Ordinal));
     }
 
