@@ -101,7 +101,7 @@ export function mountSessions(section, gateway) {
           el("thead", {}, el("tr", {}, ["Sub-agent", "Label", "Run", "Status", "Output"].map((h) => el("th", { scope: "col" }, h)))),
           el("tbody", {}, children.map((c) => el("tr", { dataset: { runId: c.runId, childSessionKey: c.childSessionKey } },
             el("th", { scope: "row" }, el("code", {}, c.childSessionKey)),
-            el("td", {}, c.label ?? "—"),
+            el("td", { className: "label" }, c.label ?? "—"),
             el("td", {}, el("code", {}, c.runId)),
             el("td", { className: "status", dataset: { status: c.shown } }, c.shown, c.deleting ? " (deleting…)" : ""),
             el("td", { className: "output" }, c.error ?? c.output ?? ""))))) : el("p", { className: "empty" }, "No sub-agents."),
