@@ -27,7 +27,7 @@ public sealed class ConsoleDevicesViewTests(LocalHostFixture host, BrowserFixtur
         await Expect(row.Locator(".scopes")).ToHaveTextAsync(OperatorScopes.Read);
         await Expect(row.Locator(".roles")).ToHaveTextAsync(GatewayRoles.Operator);
         await AssertNoSeriousViolationsAsync(page, "the devices view");
-        await ScreenshotAsync(page, "console-devices.png");
+        await ScreenshotAsync(page, "#devices", "console-devices.png");
 
         // Revoke: the gateway closes the device's connection, and device.changed marks the token revoked.
         await row.GetByRole(AriaRole.Button, new() { Name = "Revoke the operator token" }).ClickAsync();
@@ -89,7 +89,7 @@ public sealed class ConsoleDevicesViewTests(LocalHostFixture host, BrowserFixtur
         await Expect(only).ToBeVisibleAsync();
         await Expect(rows).ToHaveCountAsync(1);
         await AssertNoSeriousViolationsAsync(page, "the audit view, filtered");
-        await ScreenshotAsync(page, "console-audit-filtered.png");
+        await ScreenshotAsync(page, "#audit", "console-audit-filtered.png");
 
         await audit.GetByRole(AriaRole.Button, new() { Name = "Clear filter" }).ClickAsync();
         await Expect(page.Locator($"#audit-table tr[data-request-id='{approved.RequestId}'][data-action='pairing.approved']")).ToHaveCountAsync(1);

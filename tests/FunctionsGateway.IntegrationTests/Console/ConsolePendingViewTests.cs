@@ -31,7 +31,7 @@ public sealed class ConsolePendingViewTests(LocalHostFixture host, BrowserFixtur
         await Expect(card.Locator(".requested")).ToHaveTextAsync(OperatorScopes.Read);
         await Expect(card.Locator(".countdown")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[1-5] min [0-5][0-9] s$"));
         await AssertNoSeriousViolationsAsync(page, "the pending view with a request");
-        await ScreenshotAsync(page, "console-pending-request.png");
+        await ScreenshotAsync(page, "#pending", "console-pending-request.png");
 
         await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
 
@@ -40,7 +40,7 @@ public sealed class ConsolePendingViewTests(LocalHostFixture host, BrowserFixtur
         var audited = page.Locator($"#audit-table tr[data-request-id='{pending.RequestId}'][data-action='pairing.approved']");
         await Expect(audited).ToBeVisibleAsync(Visible);
         await Expect(audited).ToContainTextAsync("device:");
-        await ScreenshotAsync(page, "console-audit.png");
+        await ScreenshotAsync(page, "#audit", "console-audit.png");
         console.AssertNoProblems();
     }
 
@@ -68,7 +68,7 @@ public sealed class ConsolePendingViewTests(LocalHostFixture host, BrowserFixtur
         await Expect(approve).ToHaveAccessibleDescriptionAsync("Approving grants operator.admin, which this browser does not hold.");
         await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Reject" })).ToBeEnabledAsync();
         await AssertNoSeriousViolationsAsync(page, "the pending view with an upgrade it cannot approve");
-        await ScreenshotAsync(page, "console-upgrade-diff.png");
+        await ScreenshotAsync(page, "#pending", "console-upgrade-diff.png");
 
         var refused = await page.EvaluateAsync<JsonElement>(
             "id => window.gatewayConsole.gateway.call('device.pair.approve', { requestId: id }).then(() => null, e => ({ code: e.code, detail: e.details.code, scope: e.details.scope }))",
@@ -81,6 +81,11 @@ public sealed class ConsolePendingViewTests(LocalHostFixture host, BrowserFixtur
         await Expect(card).ToBeVisibleAsync();
         var again = await Assert.ThrowsAsync<PairingRequiredException>(() => GatewayClient.ConnectAsync(options));
         Assert.Equal(pending.RequestId, again.RequestId);
+
+        // An operator holding admin can still decide it; rejecting leaves nothing pending behind this test.
+        using var admin = host.Admin();
+        await admin.RejectAsync(pending.RequestId);
+        await Expect(card).ToHaveCountAsync(0, Count);
         console.AssertNoProblems();
     }
 

@@ -56,7 +56,7 @@ public sealed class ConsoleSessionsViewTests(LocalHostFixture host, BrowserFixtu
         Assert.Contains("running", seen);
         Assert.Equal(seen.Distinct(), seen);
         await AssertNoSeriousViolationsAsync(page, "the sessions view with a completed sub-agent");
-        await ScreenshotAsync(page, "console-sessions-completed.png");
+        await ScreenshotAsync(page, "#sessions", "console-sessions-completed.png");
 
         // cleanup "delete": the row shows up, and once the gateway has deleted the child it leaves the view.
         await SpawnAsync(page, SessionKeys.Main(agentId), "and goodbye", deleted, "delete");

@@ -51,6 +51,7 @@ internal static class ConsoleViewRig
         Assert.True(serious.Count == 0, $"axe found on {state}:\n" + string.Join('\n', serious));
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new() { Path = BrowserFixture.Screenshot(name), FullPage = true });
+    /// <summary>A screenshot of one view (its section), not the whole page of four.</summary>
+    public static Task ScreenshotAsync(IPage page, string view, string name) =>
+        page.Locator(view).ScreenshotAsync(new() { Path = BrowserFixture.Screenshot(name) });
 }

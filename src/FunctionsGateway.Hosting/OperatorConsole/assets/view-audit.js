@@ -8,6 +8,8 @@ export const AUDIT_ACTIONS = [
   "device.removed", "device.token.rotated", "device.token.revoked", "subagent.boundary.refused",
 ];
 const LIMIT = 100;
+/** "device:<64 hex>" is shortened for the table; the full actor stays in the cell's title. */
+const shortActor = (actor) => (/^device:[0-9a-f]{64}$/.test(actor ?? "") ? `${actor.slice(0, 19)}…` : actor);
 
 export function mountAudit(section, gateway) {
   let entries = [];
@@ -36,7 +38,7 @@ export function mountAudit(section, gateway) {
       el("td", {}, el("time", { dateTime: e.at }, formatTime(e.atMs))),
       el("th", { scope: "row" }, e.action),
       el("td", {}, el("code", { title: e.deviceId }, e.deviceId.slice(0, 16) + "…")),
-      el("td", {}, e.actor),
+      el("td", { title: e.actor }, shortActor(e.actor)),
       el("td", {}, e.role ?? "—"),
       el("td", {}, `${scopeText(e.scopesFrom)} → ${scopeText(e.scopesTo)}`),
       el("td", {}, e.reason ?? "—"))));
