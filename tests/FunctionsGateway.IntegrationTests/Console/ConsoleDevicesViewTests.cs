@@ -94,6 +94,11 @@ public sealed class ConsoleDevicesViewTests(LocalHostFixture host, BrowserFixtur
         await audit.GetByRole(AriaRole.Button, new() { Name = "Clear filter" }).ClickAsync();
         await Expect(page.Locator($"#audit-table tr[data-request-id='{approved.RequestId}'][data-action='pairing.approved']")).ToHaveCountAsync(1);
         await Expect(audit.GetByLabel("Action")).ToHaveValueAsync("");
+
+        // A device id the gateway refuses is shown with its codes.
+        await audit.GetByLabel("Device id").FillAsync("not-a-device-id");
+        await audit.GetByLabel("Device id").PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("INVALID_REQUEST / INVALID_PARAMS");
         console.AssertNoProblems();
     }
 

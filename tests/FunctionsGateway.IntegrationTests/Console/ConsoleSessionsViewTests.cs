@@ -46,6 +46,11 @@ public sealed class ConsoleSessionsViewTests(LocalHostFixture host, BrowserFixtu
         var deleted = "deleted-" + agentId;
         await page.EvaluateAsync(RecordStatuses, new[] { kept, deleted });
 
+        // A refusal is shown with its codes, and the refused key is not watched.
+        await SpawnAsync(page, "agent:not a key", "nothing", kept, "keep");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("INVALID_REQUEST / INVALID_SESSION_KEY");
+        await Expect(page.Locator("#watched-sessions section")).ToHaveCountAsync(0);
+
         await SpawnAsync(page, SessionKeys.Main(agentId), "say hello", kept, "keep");
         var keptRow = page.Locator("#watched-sessions tr[data-run-id]", new() { HasText = kept });
         await Expect(keptRow.Locator("td.status")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 30_000 });

@@ -22,6 +22,7 @@ export function mountSessions(section, gateway) {
   const watched = new Map(); // sessionKey → { children: Map(runId → child), chat: [] }
   const form = spawnForm();
   const sessionRows = el("tbody");
+  const noSessions = el("p", { className: "empty", hidden: true }, "No stored sessions yet.");
   const watchedArea = el("div", { id: "watched-sessions" });
   const announce = el("p", { className: "sr-only", "aria-live": "polite" });
   const body = el("div", {}, form.element,
@@ -30,7 +31,8 @@ export function mountSessions(section, gateway) {
     el("table", { className: "grid", id: "sessions-table" },
       el("caption", { className: "sr-only" }, "Stored sessions, newest first"),
       el("thead", {}, el("tr", {}, ["Session", "Label", "Spawned by", "Depth", "Children (active / all)", "Created", "Actions"].map((h) => el("th", { scope: "col" }, h)))),
-      sessionRows));
+      sessionRows),
+    noSessions);
 
   function spawnForm() {
     const ids = { key: uid("spawn-key"), task: uid("spawn-task"), label: uid("spawn-label"), cleanup: uid("spawn-cleanup"), why: uid("why") };
@@ -66,9 +68,10 @@ export function mountSessions(section, gateway) {
     return { element, allow };
   }
 
+  /** Joins the session's event group, then reads its children; a key the gateway refuses is not watched. */
   async function watch(sessionKey) {
-    if (!watched.has(sessionKey)) watched.set(sessionKey, { children: new Map(), chat: [] });
     await gateway.call("sessions.subscribe", { sessionKey });
+    if (!watched.has(sessionKey)) watched.set(sessionKey, { children: new Map(), chat: [] });
     await refreshSession(sessionKey);
   }
 
@@ -123,6 +126,7 @@ export function mountSessions(section, gateway) {
 
   async function loadList() {
     const { sessions } = await gateway.call("sessions.list", { limit: 20 });
+    noSessions.hidden = (sessions ?? []).length > 0;
     sessionRows.replaceChildren(...(sessions ?? []).map((s) => {
       const button = el("button", { type: "button", className: "small", "aria-label": `Watch ${s.sessionKey}` }, "Watch");
       button.addEventListener("click", () => act(button, () => watch(s.sessionKey)));
