@@ -77,6 +77,12 @@ public sealed class ConsolePendingViewTests(LocalHostFixture host, BrowserFixtur
         Assert.Equal(("INVALID_REQUEST", "MISSING_SCOPE", OperatorScopes.Admin),
             (refused.GetProperty("code").GetString(), refused.GetProperty("detail").GetString(), refused.GetProperty("scope").GetString()));
 
+        // The button forced on in the page: the gateway's refusal is shown with its codes.
+        await approve.EvaluateAsync("button => { button.disabled = false; }");
+        await approve.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("INVALID_REQUEST / MISSING_SCOPE: missing scope: operator.admin");
+        await Expect(approve).ToBeDisabledAsync();
+
         // Still pending: the card stays, and the device asking again gets the same live request.
         await Expect(card).ToBeVisibleAsync();
         var again = await Assert.ThrowsAsync<PairingRequiredException>(() => GatewayClient.ConnectAsync(options));
