@@ -46,6 +46,7 @@ public sealed class ConsoleDevicesViewTests(LocalHostFixture host, BrowserFixtur
         await row.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Remove ") }).ClickAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(row).ToHaveCountAsync(0, Count);
+        await Expect(page.Locator("#devices-table")).ToBeFocusedAsync();
         console.AssertNoProblems();
     }
 

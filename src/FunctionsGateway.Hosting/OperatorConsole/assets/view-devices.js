@@ -12,7 +12,7 @@ export function mountDevices(section, gateway) {
   const more = el("button", { type: "button", id: "devices-more", hidden: true }, "Show more devices");
   const announce = el("p", { className: "sr-only", "aria-live": "polite" });
   const rows = el("tbody");
-  const table = el("table", { className: "grid", id: "devices-table" },
+  const table = el("table", { className: "grid", id: "devices-table", tabIndex: -1 },
     el("caption", { className: "sr-only" }, "Paired devices"),
     el("thead", {}, el("tr", {}, ["Device", "Client", "Roles", "Scopes", "Tokens", "Last use", "Actions"].map((h) => el("th", { scope: "col" }, h)))),
     rows);
@@ -54,6 +54,8 @@ export function mountDevices(section, gateway) {
     confirm.addEventListener("click", () => act(confirm, async () => {
       await gateway.call("device.pair.remove", { deviceId: device.deviceId });
       drop(device.deviceId);
+      table.focus(); // the row and its buttons are gone: keep the keyboard in the table
+
     }).finally(() => { if (confirm.isConnected) ask(false); }));
 
     return el("tr", { dataset: { deviceId: device.deviceId } },

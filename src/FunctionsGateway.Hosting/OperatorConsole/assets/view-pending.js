@@ -20,7 +20,7 @@ export const addedScopes = (request) => (request.requestedScopes ?? []).filter((
 
 export function mountPending(section, gateway) {
   const requests = new Map();
-  const list = el("ul", { className: "cards", id: "pending-list", "aria-label": "Pending pairing requests" });
+  const list = el("ul", { className: "cards", id: "pending-list", "aria-label": "Pending pairing requests", tabIndex: -1 });
   const empty = el("p", { className: "empty" }, "No pending requests.");
   // Arrivals and decisions are announced here, not by the list itself, whose countdowns change every second.
   const announce = el("p", { className: "sr-only", id: "pending-announce", "aria-live": "polite" });
@@ -65,8 +65,10 @@ export function mountPending(section, gateway) {
   const remove = (requestId, how = "resolved") => {
     const request = requests.get(requestId);
     if (!request || !requests.delete(requestId)) return;
+    const hadFocus = list.contains(document.activeElement);
     announce.textContent = `Request from ${request.clientId || request.deviceId} ${how}.`;
     render();
+    if (hadFocus) list.focus(); // its card and buttons are gone: keep the keyboard in the list
   };
 
   async function load() {
