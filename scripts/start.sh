@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the gateway locally on a fresh machine: installs the npm dev tools (Azurite) if missing, starts Azurite
-# (data kept in .azurite/data), creates local secrets on first run, and runs the local host on http://127.0.0.1:7071.
+# (data kept in .azurite/data), creates local secrets on first run, and runs the local host on http://127.0.0.1:7071
+# (the operator console is at http://127.0.0.1:7071/api/console).
 # Extra arguments go to the local host, e.g. --urls http://127.0.0.1:7072.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +13,10 @@ fi
 if ! command -v npm >/dev/null; then
   echo "installing Node.js and npm (apt)"; apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
-[ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund --loglevel=error
+# Azurite, and the SignalR browser client the build embeds in the operator console.
+if [ ! -x node_modules/.bin/azurite ] || [ ! -f node_modules/@microsoft/signalr/dist/browser/signalr.min.js ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 
 started=0
 if ! curl -s -o /dev/null -m 2 "http://127.0.0.1:10002/devstoreaccount1/Tables"; then
@@ -35,4 +39,5 @@ set -a; . "$secrets"; set +a
 export AzureWebJobsStorage="${AzureWebJobsStorage:-UseDevelopmentStorage=true}"
 
 echo "gateway: the shared token and admin key are in .gateway/local.env (for the CLI: set -a; . .gateway/local.env; set +a)"
+echo "gateway: the operator console is at /api/console on the host's URL (http://127.0.0.1:7071/api/console by default)"
 dotnet run --project src/FunctionsGateway.LocalHost -c Release -- "$@"

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (npm packages), starts Azurite if none is running,
 # runs every test project, and ends with one line "N passed, M failed".
+# The operator console's browser tests need /usr/bin/chromium (apt-get install -y chromium; .ci/run installs it).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+# The build embeds the SignalR browser client from node_modules in the operator console; the tests use Azurite from there too.
+if [ ! -x node_modules/.bin/azurite ] || [ ! -f node_modules/@microsoft/signalr/dist/browser/signalr.min.js ]; then
+  npm ci --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
 
 started=0
 if ! curl -s -o /dev/null -m 2 "http://127.0.0.1:10002/devstoreaccount1/Tables"; then

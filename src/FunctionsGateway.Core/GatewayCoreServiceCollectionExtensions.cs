@@ -60,6 +60,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<ChatLog>();
         services.AddSingleton<WorkerOffers>();
         services.AddSingleton<RunService>();
+        services.AddSingleton<IRunStatusLookup, RunStatusLookup>();
         services.AddSingleton<IConnectionObserver, WorkerConnections>();
         services.AddSingleton<SubAgentSpawner>();
         services.AddSingleton<SubAgentCompletion>();

@@ -31,7 +31,7 @@ public sealed class AdminPairingEndpoint(PairingPaging paging, PairingDecisions 
         }
 
         var next = request.Query["next"].ToString();
-        var (page, error) = await paging.ListAsync(null, limit, next.Length > 0 ? next : null, cancellationToken);
+        var (page, error) = await paging.ListAsync(null, limit, next.Length > 0 ? next : null, details: false, cancellationToken);
         return error is null ? HttpReply.Json(200, page!) : ToReply(error);
     }
 

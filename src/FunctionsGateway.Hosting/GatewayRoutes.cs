@@ -9,4 +9,8 @@ public static class GatewayRoutes
     public const string AdminPairingList = AdminPairingEndpoint.ListRoute;
     public const string AdminPairingApprove = AdminPairingEndpoint.ApproveRoute;
     public const string AdminPairingReject = AdminPairingEndpoint.RejectRoute;
+
+    /// <summary><c>GET /api/console</c> (the page) and <c>GET /api/console/{asset}</c> (its files).</summary>
+    public const string Console = "console";
+    public const string ConsoleAsset = Console + "/{" + ConsoleEndpoint.AssetParameter + "?}";
 }

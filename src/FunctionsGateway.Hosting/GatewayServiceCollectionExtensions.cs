@@ -30,6 +30,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<AdminPairingEndpoint>();
         services.AddSingleton<StorageCallGuard>();
         services.AddSingleton<AdminPairingApi>();
+        services.AddSingleton<ConsoleEndpoint>();
         services.AddQueueHandler<CloseConnectionQueueHandler>();
         services.AddQueueHandler<SpawnSubagentQueueHandler>();
         services.AddQueueHandler<RunTimerQueueHandler>();

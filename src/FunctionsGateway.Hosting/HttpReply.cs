@@ -16,6 +16,9 @@ public sealed class HttpReply(int status, string? contentType = null, ReadOnlyMe
     /// <summary>Sent as <c>Retry-After</c> (whole seconds, rounded up) when set: how soon a 503 is worth retrying.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>Further response headers (the console's security and caching headers), written before the body.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Headers { get; init; }
+
     public static HttpReply Empty(int status) => new(status);
 
     public static HttpReply Json(int status, object value)
@@ -35,6 +38,14 @@ public sealed class HttpReply(int status, string? contentType = null, ReadOnlyMe
         if (RetryAfter is { } retryAfter)
         {
             response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (Headers is not null)
+        {
+            foreach (var (name, value) in Headers)
+            {
+                response.Headers[name] = value;
+            }
         }
 
         if (!Body.IsEmpty)

@@ -12,6 +12,9 @@ public static class GatewayGroups
     public const string PairingWatchers = "pairing-watchers";
     public const string Nodes = "nodes";
 
+    /// <summary>Network operator connections admitted with operator.admin: the audience of <c>audit.appended</c>.</summary>
+    public const string Admins = "admins";
+
     public static string Device(string deviceId) => "device:" + deviceId;
 
     public static string Session(string sessionKey) => "session:" + sessionKey;
@@ -49,6 +52,12 @@ public sealed partial class SignalRGatewayNotifier(ISignalRServiceClient service
             // Pairing events go to holders of operator.pairing or operator.admin only.
             await service.AddConnectionToGroupAsync(hub, GatewayGroups.PairingWatchers, connection.ConnectionId, cancellationToken);
         }
+
+        // A sub-agent's in-process identity holds operator.admin but may never read the audit (protocol §5.4).
+        if (connection.Role == GatewayRole.Operator && !connection.IsInternal && OperatorScopes.Satisfies(connection.Scopes, ScopeSet.Admin))
+        {
+            await service.AddConnectionToGroupAsync(hub, GatewayGroups.Admins, connection.ConnectionId, cancellationToken);
+        }
     }
 
     public async Task PublishAsync(EventAudience audience, string eventName, object payload, CancellationToken cancellationToken)
@@ -85,6 +94,7 @@ public sealed partial class SignalRGatewayNotifier(ISignalRServiceClient service
     {
         AudienceKind.PairingWatchers => GatewayGroups.PairingWatchers,
         AudienceKind.Nodes => GatewayGroups.Nodes,
+        AudienceKind.Admins => GatewayGroups.Admins,
         AudienceKind.Session => GatewayGroups.Session(audience.Key!),
         _ => throw new ArgumentOutOfRangeException(nameof(audience), audience.Kind, null),
     };

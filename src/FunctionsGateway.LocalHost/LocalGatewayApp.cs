@@ -128,6 +128,7 @@ public static class LocalGatewayApp
         var api = app.MapGroup("/" + GatewayRoutes.Prefix);
         api.MapPost(GatewayRoutes.Negotiate, (HttpRequest request, NegotiateEndpoint handler, CancellationToken ct) => handler.HandleAsync(request, ct));
         api.MapPost(GatewayRoutes.Upstream, (HttpRequest request, UpstreamEndpoint handler, CancellationToken ct) => UpstreamAsync(handler, request, ct));
+        api.MapGet(GatewayRoutes.ConsoleAsset, (HttpRequest request, string? asset, ConsoleEndpoint handler) => handler.Handle(request, asset));
 
         var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
         {

@@ -93,8 +93,27 @@ public static class GatewayEvents
     /// <summary>To the worker running a run: stop it (aborted or timed out).</summary>
     public const string NodeRunCancel = "node.run.cancel";
 
+    /// <summary>To pairing watchers: a device was paired, its token rotated or revoked, or it was removed (<see cref="DeviceChanges"/>).</summary>
+    public const string DeviceChanged = "device.changed";
+
+    /// <summary>To admin connections: an audit entry was written (the entry as <c>audit.list</c> shows it).</summary>
+    public const string AuditAppended = "audit.appended";
+
+    /// <summary>To the requester session's subscribers: a spawn was accepted and its child exists by this key.</summary>
+    public const string SubagentSpawned = "subagent.spawned";
+
     public static readonly IReadOnlyList<string> All =
-        [DevicePairRequested, DevicePairResolved, NodeRun, NodeRunCancel, RunStatus, Chat, SubagentCompleted];
+        [DevicePairRequested, DevicePairResolved, DeviceChanged, AuditAppended, NodeRun, NodeRunCancel, RunStatus, Chat, SubagentSpawned, SubagentCompleted];
+}
+
+/// <summary>What a <c>device.changed</c> event says happened to the device.</summary>
+public static class DeviceChanges
+{
+    /// <summary>An approval (or a sub-agent's silent first pairing) committed: the device's roles and baseline now.</summary>
+    public const string Paired = "paired";
+    public const string TokenRotated = "token.rotated";
+    public const string TokenRevoked = "token.revoked";
+    public const string Removed = "removed";
 }
 
 public static class GatewayProtocol

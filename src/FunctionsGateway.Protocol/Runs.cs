@@ -109,7 +109,8 @@ public sealed record RunStatusEvent(
     [property: JsonPropertyName("sessionKey")] string SessionKey,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("output")] string? Output = null,
-    [property: JsonPropertyName("error")] string? Error = null);
+    [property: JsonPropertyName("error")] string? Error = null,
+    [property: JsonPropertyName("requesterSessionKey")] string? RequesterSessionKey = null);
 
 /// <summary>One chat history entry.</summary>
 public sealed record ChatMessage(
@@ -140,7 +141,25 @@ public sealed record SubagentCompletedEvent(
     [property: JsonPropertyName("runId")] string RunId,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("output")] string? Output,
-    [property: JsonPropertyName("error")] string? Error = null);
+    [property: JsonPropertyName("error")] string? Error = null,
+    [property: JsonPropertyName("cleanup")] string? Cleanup = null);
+
+/// <summary>To the requester session's subscribers: a spawn was accepted; its child session and run follow from the queue.</summary>
+public sealed record SubagentSpawnedEvent(
+    [property: JsonPropertyName("requesterSessionKey")] string RequesterSessionKey,
+    [property: JsonPropertyName("childSessionKey")] string ChildSessionKey,
+    [property: JsonPropertyName("runId")] string RunId,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("agentId")] string AgentId,
+    [property: JsonPropertyName("label")] string? Label,
+    [property: JsonPropertyName("cleanup")] string Cleanup,
+    [property: JsonPropertyName("ts")] long Ts);
+
+/// <summary>The status a spawn is in from its answer until the spawn function has created its run.</summary>
+public static class SpawnStatuses
+{
+    public const string Accepted = "accepted";
+}
 
 /// <summary>The answer of <c>sessions.spawn</c>: accepted at once; the child starts from the spawn queue.</summary>
 public sealed record SpawnAccepted(

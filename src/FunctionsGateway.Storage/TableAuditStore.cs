@@ -45,16 +45,24 @@ internal sealed class TableAuditStore(GatewayTables tables) : IAuditStore
     }
 
     /// <summary>Reads day partitions backwards; never a table scan.</summary>
-    public async Task<IReadOnlyList<AuditEntry>> ListAsync(DateTimeOffset newest, int days, string? deviceId, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AuditEntry>> ListAsync(DateTimeOffset newest, int days, AuditFilter filter, int limit, CancellationToken cancellationToken)
     {
         var results = new List<AuditEntry>(Math.Min(limit, 64));
         var day = newest;
         for (var i = 0; i < days && results.Count < limit; i++, day = day.AddDays(-1))
         {
-            var filter = deviceId is null
-                ? TableClient.CreateQueryFilter($"PartitionKey eq {Partition(day)}")
-                : TableClient.CreateQueryFilter($"PartitionKey eq {Partition(day)} and DeviceId eq {deviceId}");
-            await foreach (var row in tables.Audit.QueryAsync<AuditEntity>(filter, maxPerPage: Math.Min(limit, 1000), cancellationToken: cancellationToken))
+            var query = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(day)}");
+            if (filter.DeviceId is { } deviceId)
+            {
+                query += " and " + TableClient.CreateQueryFilter($"DeviceId eq {deviceId}");
+            }
+
+            if (filter.Action is { } action)
+            {
+                query += " and " + TableClient.CreateQueryFilter($"Action eq {action}");
+            }
+
+            await foreach (var row in tables.Audit.QueryAsync<AuditEntity>(query, maxPerPage: Math.Min(limit, 1000), cancellationToken: cancellationToken))
             {
                 results.Add(new AuditEntry(row.Action, row.Reason, row.DeviceId, row.RequestId, row.Role,
                     OperatorScopes.ToNames(OperatorScopes.FromStorage(row.ScopesFrom)),

@@ -1,3 +1,4 @@
+using FunctionsGateway.Core.Events;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -14,6 +15,15 @@ public static class AuditActions
     public const string Removed = "device.removed";
     public const string TokenRotated = "device.token.rotated";
     public const string TokenRevoked = "device.token.revoked";
+
+    /// <summary>A sub-agent identity called outside its own session (protocol §5.4).</summary>
+    public const string BoundaryRefused = "subagent.boundary.refused";
+
+    /// <summary>Every action the log writes: what <c>audit.list</c>'s <c>action</c> filter accepts.</summary>
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Requested, Approved, SilentlyApproved, Rejected, Superseded, Expired, Removed, TokenRotated, TokenRevoked, BoundaryRefused,
+    };
 }
 
 /// <summary>What a decision records: reason, device, scopesFrom → scopesTo, actor.</summary>
@@ -30,10 +40,20 @@ public sealed record AuditRecord(
 /// <summary>One stored audit entry, as the audit list shows it.</summary>
 public sealed record AuditEntry(
     string Action, string? Reason, string DeviceId, string? RequestId, string? Role,
-    string[] ScopesFrom, string[] ScopesTo, string Actor, DateTimeOffset At);
+    string[] ScopesFrom, string[] ScopesTo, string Actor, DateTimeOffset At)
+{
+    /// <summary>The same time in Unix milliseconds, as every other time on the wire.</summary>
+    public long AtMs => At.ToUnixTimeMilliseconds();
+}
 
-/// <summary>The security audit trail: every decision is written once, and a lost write is loud but never undoes it.</summary>
-public sealed partial class AuditLog(IAuditStore store, TimeProvider time, ILogger<AuditLog> logger)
+/// <summary>Payload of <c>audit.appended</c>: the entry just written, as <c>audit.list</c> shows it.</summary>
+public sealed record AuditAppendedEvent(AuditEntry Entry);
+
+/// <summary>
+/// The security audit trail: every decision is written once, and a lost write is loud but never undoes it. Each entry
+/// written goes to admin connections as <c>audit.appended</c> (best effort, after the row is stored).
+/// </summary>
+public sealed partial class AuditLog(IAuditStore store, IGatewayNotifier notifier, TimeProvider time, ILogger<AuditLog> logger)
 {
     public async Task WriteAsync(AuditRecord record, CancellationToken cancellationToken)
     {
@@ -50,7 +70,10 @@ public sealed partial class AuditLog(IAuditStore store, TimeProvider time, ILogg
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogAuditFailed(logger, ex, record.Action, record.DeviceId);
+            return;
         }
+
+        await AnnounceAsync(entry, cancellationToken);
     }
 
     /// <summary>
@@ -66,12 +89,18 @@ public sealed partial class AuditLog(IAuditStore store, TimeProvider time, ILogg
         {
             LogAudit(logger, record.Action, record.DeviceId, record.Reason,
                 OperatorScopes.ToStorage(record.ScopesFrom), OperatorScopes.ToStorage(record.ScopesTo), record.Actor);
+
+            // Only the writer that stored the row announces it: racing recoveries of one decision announce it once.
+            await AnnounceAsync(entry, cancellationToken);
         }
     }
 
-    /// <summary>Newest entries first, over the last <paramref name="days"/> days.</summary>
-    public Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, string? deviceId, int days, CancellationToken cancellationToken)
-        => store.ListAsync(time.GetUtcNow(), days, deviceId, limit, cancellationToken);
+    private Task AnnounceAsync(AuditEntry entry, CancellationToken cancellationToken)
+        => notifier.PublishAsync(EventAudience.Admins, GatewayEvents.AuditAppended, new AuditAppendedEvent(entry), cancellationToken);
+
+    /// <summary>Newest entries first, over the last <paramref name="days"/> days, of one device and one action when given.</summary>
+    public Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, string? deviceId, int days, CancellationToken cancellationToken, string? action = null)
+        => store.ListAsync(time.GetUtcNow(), days, new AuditFilter(deviceId, action), limit, cancellationToken);
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information,
         Message = "security audit: {Action} device={DeviceId} reason={Reason} scopesFrom={ScopesFrom} scopesTo={ScopesTo} actor={Actor}")]

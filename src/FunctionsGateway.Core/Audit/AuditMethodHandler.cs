@@ -16,7 +16,17 @@ public sealed class AuditMethodHandler(AuditLog audit) : IMethodHandler
             throw new InvalidParamsException("limit must be 1..500 and days 1..90");
         }
 
-        var entries = await audit.ListAsync(p.Limit, p.DeviceId, p.Days, cancellationToken);
+        if (p.Action is { } action && !AuditActions.All.Contains(action))
+        {
+            throw new InvalidParamsException("action must be one of " + string.Join(", ", AuditActions.All.Order(StringComparer.Ordinal)));
+        }
+
+        if (p.DeviceId is { } deviceId && !DeviceIdentity.IsDeviceId(deviceId))
+        {
+            throw new InvalidParamsException("deviceId must be 64 lowercase hex characters");
+        }
+
+        var entries = await audit.ListAsync(p.Limit, p.DeviceId, p.Days, cancellationToken, p.Action);
         return GatewayResponse.Success(new { entries });
     }
 
@@ -25,5 +35,6 @@ public sealed class AuditMethodHandler(AuditLog audit) : IMethodHandler
         [JsonPropertyName("limit")] public int Limit { get; set; } = 100;
         [JsonPropertyName("days")] public int Days { get; set; } = 7;
         [JsonPropertyName("deviceId")] public string? DeviceId { get; set; }
+        [JsonPropertyName("action")] public string? Action { get; set; }
     }
 }

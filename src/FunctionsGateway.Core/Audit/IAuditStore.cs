@@ -12,5 +12,8 @@ public interface IAuditStore
     Task<bool> AppendOnceAsync(AuditEntry entry, string key, CancellationToken cancellationToken);
 
     /// <summary>Newest first, from <paramref name="newest"/> back over <paramref name="days"/> UTC days, at most <paramref name="limit"/>.</summary>
-    Task<IReadOnlyList<AuditEntry>> ListAsync(DateTimeOffset newest, int days, string? deviceId, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<AuditEntry>> ListAsync(DateTimeOffset newest, int days, AuditFilter filter, int limit, CancellationToken cancellationToken);
 }
+
+/// <summary>What an audit listing keeps: entries of one device and/or one action (null: any).</summary>
+public sealed record AuditFilter(string? DeviceId, string? Action);

@@ -9,6 +9,9 @@ public enum AudienceKind
     Connection,
     Session,
     Nodes,
+
+    /// <summary>Network operator connections holding operator.admin (what <c>audit.list</c> needs).</summary>
+    Admins,
 }
 
 public readonly record struct EventAudience(AudienceKind Kind, string? Key = null)
@@ -20,6 +23,8 @@ public readonly record struct EventAudience(AudienceKind Kind, string? Key = nul
     public static EventAudience Session(string sessionKey) => new(AudienceKind.Session, sessionKey);
 
     public static EventAudience Nodes => new(AudienceKind.Nodes);
+
+    public static EventAudience Admins => new(AudienceKind.Admins);
 }
 
 public sealed record AdmittedConnection(string ConnectionId, string DeviceId, GatewayRole Role, ScopeSet Scopes, bool IsInternal);
@@ -38,3 +43,10 @@ public interface IGatewayNotifier
 
 /// <summary>Payload of <c>device.pair.resolved</c>.</summary>
 public sealed record PairResolvedEvent(string RequestId, string DeviceId, string Decision, long Ts);
+
+/// <summary>
+/// Payload of <c>device.changed</c>: what happened to a device (<see cref="DeviceChanges"/>), the role it concerns and
+/// the scopes that role holds now (none once revoked or removed); <see cref="Internal"/> is true (else omitted) for a
+/// sub-agent's in-process identity when paired or removed. Never a token.
+/// </summary>
+public sealed record DeviceChangedEvent(string DeviceId, string Change, string? Role, string[]? Roles, string[] Scopes, long Ts, bool? Internal = null);

@@ -86,9 +86,10 @@ public sealed partial class DecisionFollowUps(
         if (decision.Decision == PairingDecisionNames.Approved)
         {
             // A device removed meanwhile has no directory entry to write.
-            if ((device ?? await devices.GetDeviceAsync(decision.DeviceId, cancellationToken)) is { } current)
+            device ??= await devices.GetDeviceAsync(decision.DeviceId, cancellationToken);
+            if (device is not null)
             {
-                await directory.SyncAsync(current, cancellationToken);
+                await directory.SyncAsync(device, cancellationToken);
             }
         }
 
@@ -98,10 +99,18 @@ public sealed partial class DecisionFollowUps(
             return false;
         }
 
+        var ts = decision.DecidedAt.ToUnixTimeMilliseconds();
         if (decision.RequestId is not null)
         {
             await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DevicePairResolved,
-                new PairResolvedEvent(decision.RequestId, decision.DeviceId, decision.Decision, decision.DecidedAt.ToUnixTimeMilliseconds()), cancellationToken);
+                new PairResolvedEvent(decision.RequestId, decision.DeviceId, decision.Decision, ts), cancellationToken);
+        }
+
+        if (decision.Decision == PairingDecisionNames.Approved)
+        {
+            await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DeviceChanged, new DeviceChangedEvent(decision.DeviceId,
+                DeviceChanges.Paired, decision.Role, device?.Roles.Split(',', StringSplitOptions.RemoveEmptyEntries),
+                OperatorScopes.ToNames(OperatorScopes.FromStorage(decision.ScopesTo)), ts, device?.IsInternal == true ? true : null), cancellationToken);
         }
 
         return true;

@@ -1,5 +1,6 @@
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Telemetry;
 using FunctionsGateway.Protocol;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,8 @@ public sealed class DeviceRemoval(
     DeviceDirectory directory,
     AuditLog audit,
     ConnectionCloser closer,
+    IGatewayNotifier notifier,
+    TimeProvider time,
     ILogger<DeviceRemoval> logger)
 {
     public const string RemovedCloseReason = CloseReasons.DeviceRemoved;
@@ -52,6 +55,9 @@ public sealed class DeviceRemoval(
 
             var scopesFrom = OperatorScopes.FromStorage(rows.Device.Scopes);
             await audit.WriteAsync(new AuditRecord(AuditActions.Removed, deviceId, actor.Name, scopesFrom, ScopeSet.None), cancellationToken);
+            await notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DeviceChanged,
+                new DeviceChangedEvent(deviceId, DeviceChanges.Removed, null, null, [], time.GetUtcNow().ToUnixTimeMilliseconds(), rows.Device.IsInternal ? true : null),
+                cancellationToken);
             var closed = await closer.CloseAsync([.. rows.Connections.Select(c => c.ConnectionId)], RemovedCloseReason, cancellationToken, caller);
             if (rows.Pending is { } pending)
             {

@@ -1,11 +1,12 @@
 using FunctionsGateway.Core.Audit;
 using FunctionsGateway.Core.Connections;
+using FunctionsGateway.Core.Events;
 using FunctionsGateway.Protocol;
 
 namespace FunctionsGateway.Core.Pairing;
 
 /// <summary><c>device.token.rotate</c> and <c>device.token.revoke</c>: read-modify-write of one token row under its version.</summary>
-public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, ConnectionCloser closer, TimeProvider time)
+public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, ConnectionCloser closer, IGatewayNotifier notifier, TimeProvider time)
 {
     public const string RevokedCloseReason = CloseReasons.DeviceTokenRevoked;
     public const string RotatedCloseReason = CloseReasons.DeviceTokenRotated;
@@ -43,6 +44,7 @@ public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, Con
 
         var scopes = OperatorScopes.FromStorage(token.Scopes);
         await audit.WriteAsync(new AuditRecord(AuditActions.TokenRotated, deviceId, actor.Name, scopes, scopes, null, null, role), cancellationToken);
+        await PublishAsync(deviceId, DeviceChanges.TokenRotated, role, scopes, now, cancellationToken);
         var live = await devices.ListConnectionsAsync(deviceId, role, cancellationToken);
         var closed = await closer.CloseAsync([.. live.Select(c => c.ConnectionId)], RotatedCloseReason, cancellationToken, caller);
         return GatewayResponse.Success(new { deviceId, role, rotated = true, deviceToken = plain, closedConnections = closed, rotatedAtMs = now.ToUnixTimeMilliseconds() });
@@ -63,6 +65,7 @@ public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, Con
 
         var scopes = OperatorScopes.FromStorage(token.Scopes);
         await audit.WriteAsync(new AuditRecord(AuditActions.TokenRevoked, deviceId, actor.Name, scopes, ScopeSet.None, null, null, role), cancellationToken);
+        await PublishAsync(deviceId, DeviceChanges.TokenRevoked, role, ScopeSet.None, now, cancellationToken);
         var live = await devices.ListConnectionsAsync(deviceId, role, cancellationToken);
         var closed = await closer.CloseAsync([.. live.Select(c => c.ConnectionId)], RevokedCloseReason, cancellationToken, caller);
         return GatewayResponse.Success(new { deviceId, role, revoked = true, closedConnections = closed, revokedAtMs = now.ToUnixTimeMilliseconds() });
@@ -93,6 +96,11 @@ public sealed class DeviceTokenService(IDeviceStore devices, AuditLog audit, Con
             }
         }
     }
+
+    /// <summary><c>device.changed</c> to pairing watchers, after the commit and its audit row; it never carries the token.</summary>
+    private Task PublishAsync(string deviceId, string change, string role, ScopeSet scopes, DateTimeOffset at, CancellationToken cancellationToken)
+        => notifier.PublishAsync(EventAudience.PairingWatchers, GatewayEvents.DeviceChanged,
+            new DeviceChangedEvent(deviceId, change, role, null, OperatorScopes.ToNames(scopes), at.ToUnixTimeMilliseconds()), cancellationToken);
 
     private static GatewayResponse NoToken(string deviceId, string role)
         => GatewayResponse.Invalid($"no {role} token for device {deviceId}", DetailCodes.DeviceNotFound);

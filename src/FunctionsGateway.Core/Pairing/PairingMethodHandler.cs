@@ -26,7 +26,7 @@ public sealed class PairingMethodHandler(
         {
             case GatewayMethods.DevicePairList:
                 var list = context.Bind<ListParams>();
-                var (page, badList) = await paging.ListAsync(context.Principal.IsAdmin ? null : context.Principal.DeviceId, list.Limit, list.Next, cancellationToken);
+                var (page, badList) = await paging.ListAsync(context.Principal.IsAdmin ? null : context.Principal.DeviceId, list.Limit, list.Next, list.Details, cancellationToken);
                 return badList ?? GatewayResponse.Success(page!);
             case GatewayMethods.DevicePairApprove:
                 return await decisions.ApproveAsync(RequireRequestId(context), actor, cancellationToken);
@@ -105,6 +105,7 @@ public sealed class PairingMethodHandler(
     {
         [JsonPropertyName("limit")] public int? Limit { get; set; }
         [JsonPropertyName("next")] public string? Next { get; set; }
+        [JsonPropertyName("details")] public bool Details { get; set; }
     }
 
     private sealed class RequestTarget

@@ -16,15 +16,23 @@ public sealed class PairingPaging(PairingRequests requests, DeviceDirectory dire
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
 
+    /// <summary>A page with details reads one partition per paired device listed, so it takes fewer at once.</summary>
+    public const int MaxDetailedLimit = 100;
+
     private const string Version = "1";
     private const string Done = "-";
 
-    /// <summary>One page; <paramref name="onlyPairedDeviceId"/> narrows the paired list to one device (a non-admin caller).</summary>
-    public async Task<(PairingListPage? Page, GatewayResponse? Error)> ListAsync(string? onlyPairedDeviceId, int? limit, string? next, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page; <paramref name="onlyPairedDeviceId"/> narrows the paired list to one device (a non-admin caller), and
+    /// <paramref name="details"/> adds each paired device's last use, tokens and connections.
+    /// </summary>
+    public async Task<(PairingListPage? Page, GatewayResponse? Error)> ListAsync(string? onlyPairedDeviceId, int? limit, string? next, bool details,
+        CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > MaxLimit)
+        var max = details ? MaxDetailedLimit : MaxLimit;
+        if (limit is < 1 || limit > max)
         {
-            return (null, GatewayResponse.Invalid($"limit must be 1..{MaxLimit}", DetailCodes.InvalidParams, new { field = "limit" }));
+            return (null, GatewayResponse.Invalid($"limit must be 1..{max}" + (details ? " with details" : string.Empty), DetailCodes.InvalidParams, new { field = "limit" }));
         }
 
         if (!TryParse(next, out var pendingAfter, out var pairedAfter))
@@ -34,7 +42,7 @@ public sealed class PairingPaging(PairingRequests requests, DeviceDirectory dire
 
         var take = limit ?? DefaultLimit;
         var pending = pendingAfter == Done ? new ListPage<PendingRequestView>([], null) : await requests.ListPageAsync(take, pendingAfter, cancellationToken);
-        var paired = pairedAfter == Done ? new ListPage<PairedDeviceView>([], null) : await directory.ListPageAsync(onlyPairedDeviceId, take, pairedAfter, cancellationToken);
+        var paired = pairedAfter == Done ? new ListPage<PairedDeviceView>([], null) : await directory.ListPageAsync(onlyPairedDeviceId, take, pairedAfter, details, cancellationToken);
         return (new PairingListPage(pending.Items, paired.Items, Encode(pending.Next, paired.Next)), null);
     }
 

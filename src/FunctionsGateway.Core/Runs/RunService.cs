@@ -130,8 +130,7 @@ public sealed partial class RunService(
             return NotOffered(run, "progress");
         }
 
-        await notifier.PublishAsync(EventAudience.Session(run.SessionKey), GatewayEvents.RunStatus,
-            new RunStatusEvent(run.RunId, run.SessionKey, run.Status, Cut(output)), cancellationToken);
+        await PublishStatusAsync(run, new RunStatusEvent(run.RunId, run.SessionKey, run.Status, Cut(output), null, run.RequesterSessionKey), cancellationToken);
         return GatewayResponse.Success(new { runId, status = run.Status });
     }
 
@@ -293,8 +292,17 @@ public sealed partial class RunService(
     }
 
     private Task PublishStatusAsync(RunRecord run, CancellationToken cancellationToken)
-        => notifier.PublishAsync(EventAudience.Session(run.SessionKey), GatewayEvents.RunStatus,
-            new RunStatusEvent(run.RunId, run.SessionKey, run.Status, run.Output, run.Error), cancellationToken);
+        => PublishStatusAsync(run, new RunStatusEvent(run.RunId, run.SessionKey, run.Status, run.Output, run.Error, run.RequesterSessionKey), cancellationToken);
+
+    /// <summary>To the run's session and, for a sub-agent's run, to its requester session too, so a console watching the requester follows its children.</summary>
+    private async Task PublishStatusAsync(RunRecord run, RunStatusEvent status, CancellationToken cancellationToken)
+    {
+        await notifier.PublishAsync(EventAudience.Session(run.SessionKey), GatewayEvents.RunStatus, status, cancellationToken);
+        if (run.RequesterSessionKey is { } requester)
+        {
+            await notifier.PublishAsync(EventAudience.Session(requester), GatewayEvents.RunStatus, status, cancellationToken);
+        }
+    }
 
     private string? Cut(string? text) => text is { Length: var n } && n > options.MaxOutputChars ? text[..options.MaxOutputChars] : text;
 

@@ -11,7 +11,7 @@ namespace FunctionsGateway.Core.Sessions;
 /// </summary>
 public sealed partial class SessionAccess(ISessionStore sessions, AuditLog audit, ILogger<SessionAccess> logger)
 {
-    public const string BoundaryAction = "subagent.boundary.refused";
+    public const string BoundaryAction = AuditActions.BoundaryRefused;
 
     /// <summary>The session named by <paramref name="sessionKey"/> if it exists and the caller may act on it, else the refusal.</summary>
     public async Task<(SessionRecord? Session, GatewayResponse? Refusal)> OpenAsync(MethodContext context, string? sessionKey, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ using FunctionsGateway.Protocol;
 namespace FunctionsGateway.Core.Sessions;
 
 /// <summary><c>sessions.*</c> (but spawn) and <c>chat.history</c>.</summary>
-public sealed class SessionMethodHandler(SessionAccess access, SessionService service, ISessionStore sessions, ISessionSubscriptions subscriptions)
+public sealed class SessionMethodHandler(SessionAccess access, SessionService service, ISessionStore sessions, ISessionSubscriptions subscriptions, IRunStatusLookup runs)
     : IMethodHandler
 {
     public IReadOnlyCollection<string> Methods { get; } =
@@ -39,7 +39,7 @@ public sealed class SessionMethodHandler(SessionAccess access, SessionService se
         {
             case GatewayMethods.SessionsGet:
                 var children = await sessions.ListChildrenAsync(key, cancellationToken);
-                return GatewayResponse.Success(new { session = SessionView.From(session), children = children.Select(ChildView.From) });
+                return GatewayResponse.Success(new { session = SessionView.From(session), children = await WithRunStatusAsync(children, cancellationToken) });
             case GatewayMethods.SessionsSubscribe:
                 await subscriptions.SubscribeAsync(context.Call.ConnectionId, key, cancellationToken);
                 return GatewayResponse.Success(new { sessionKey = key, subscribed = true });
@@ -83,6 +83,25 @@ public sealed class SessionMethodHandler(SessionAccess access, SessionService se
         return GatewayResponse.Success(new { sessions = stored.Select(SessionView.From) });
     }
 
+    /// <summary>
+    /// A child whose run has not ended shows its run's state now (one point read each, at most the active-children
+    /// limit): <c>accepted</c> until the spawn function has created the run, then <c>queued</c> or <c>running</c>.
+    /// </summary>
+    private async Task<ChildView[]> WithRunStatusAsync(IReadOnlyList<SessionChildRecord> children, CancellationToken cancellationToken)
+    {
+        var views = new ChildView[children.Count];
+        for (var i = 0; i < children.Count; i++)
+        {
+            var child = children[i];
+            var runStatus = child.Status == SessionService.SpawningStatus
+                ? await runs.StatusOfAsync(child.RunId, cancellationToken) ?? SpawnStatuses.Accepted
+                : null;
+            views[i] = ChildView.From(child) with { RunStatus = runStatus };
+        }
+
+        return views;
+    }
+
     private sealed class SessionParams
     {
         [JsonPropertyName("sessionKey")] public string? SessionKey { get; set; }
@@ -104,7 +123,11 @@ public sealed record SessionView(
         s.Stored ? s.CreatedAt.ToUnixTimeMilliseconds() : null, s.ActiveChildren, s.LifetimeChildren, s.SpawnRunId);
 }
 
-public sealed record ChildView(string ChildSessionKey, string RunId, string Status, string? Label, long CreatedAtMs)
+/// <summary>
+/// A child of a session: <c>status</c> is <c>spawning</c> while its run has not ended (<c>runStatus</c> then says how
+/// far it got), then the run's end status, then <c>deleted</c> once a <c>cleanup: "delete"</c> removed the child session.
+/// </summary>
+public sealed record ChildView(string ChildSessionKey, string RunId, string Status, string? Label, long CreatedAtMs, string? RunStatus = null)
 {
     public static ChildView From(SessionChildRecord c) => new(c.ChildSessionKey, c.RunId, c.Status, c.Label, c.CreatedAt.ToUnixTimeMilliseconds());
 }

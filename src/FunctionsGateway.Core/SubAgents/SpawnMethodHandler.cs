@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using FunctionsGateway.Core.Events;
 using FunctionsGateway.Core.Methods;
 using FunctionsGateway.Core.Runs;
 using FunctionsGateway.Core.Sessions;
@@ -17,6 +18,7 @@ public sealed class SpawnMethodHandler(
     SessionService children,
     IRunStore runs,
     ISpawnQueue queue,
+    IGatewayNotifier notifier,
     IOptions<SubAgentOptions> subAgentOptions,
     IOptions<RunOptions> runOptions,
     TimeProvider time) : IMethodHandler
@@ -97,7 +99,11 @@ public sealed class SpawnMethodHandler(
                     throw;
                 }
 
-                return GatewayResponse.Success(new SpawnAccepted("accepted", child.RunId, child.ChildSessionKey));
+                // Watchers of the requester see the child at once; its run's states follow as run.status (protocol §7).
+                await notifier.PublishAsync(EventAudience.Session(requester.SessionKey), GatewayEvents.SubagentSpawned,
+                    new SubagentSpawnedEvent(requester.SessionKey, child.ChildSessionKey, child.RunId, SpawnStatuses.Accepted, agentId, child.Label,
+                        p.Cleanup ?? SpawnCleanup.Keep, child.CreatedAt.ToUnixTimeMilliseconds()), cancellationToken);
+                return GatewayResponse.Success(new SpawnAccepted(SpawnStatuses.Accepted, child.RunId, child.ChildSessionKey));
             }
 
             if (p.IdempotencyKey is { } racing && await sessions.FindReservationAsync(requester.SessionKey, racing, cancellationToken) is { } winner)
@@ -121,7 +127,7 @@ public sealed class SpawnMethodHandler(
             await queue.EnqueueAsync(Request(child, p, requester, context), cancellationToken);
         }
 
-        return GatewayResponse.Success(new SpawnAccepted("accepted", earlier.RunId, earlier.ChildSessionKey));
+        return GatewayResponse.Success(new SpawnAccepted(SpawnStatuses.Accepted, earlier.RunId, earlier.ChildSessionKey));
     }
 
     private GatewayResponse? Validate(SpawnParams p, SessionRecord requester)

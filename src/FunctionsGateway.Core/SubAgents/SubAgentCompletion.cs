@@ -38,7 +38,7 @@ public sealed partial class SubAgentCompletion(
 
         if (!run.Announced)
         {
-            await AnnounceAsync(run.RequesterSessionKey, run.SessionKey, run.RunId, run.Status, run.Output, run.Error, cancellationToken);
+            await AnnounceAsync(run.RequesterSessionKey, run.SessionKey, run.RunId, run.Status, run.Output, run.Error, run.Cleanup, cancellationToken);
             run = await MarkAsync(runId, r => r.Announced = true, cancellationToken);
         }
 
@@ -51,9 +51,9 @@ public sealed partial class SubAgentCompletion(
 
     /// <summary>A spawn that never started its run ends as failed, announced like any other end.</summary>
     public Task AnnounceSpawnFailureAsync(SpawnRequest request, string error, CancellationToken cancellationToken)
-        => AnnounceAsync(request.RequesterSessionKey, request.ChildSessionKey, request.RunId, RunStatuses.Failed, null, "spawn failed: " + error, cancellationToken);
+        => AnnounceAsync(request.RequesterSessionKey, request.ChildSessionKey, request.RunId, RunStatuses.Failed, null, "spawn failed: " + error, request.Cleanup, cancellationToken);
 
-    private async Task AnnounceAsync(string requester, string child, string runId, string status, string? output, string? error, CancellationToken cancellationToken)
+    private async Task AnnounceAsync(string requester, string child, string runId, string status, string? output, string? error, string? cleanup, CancellationToken cancellationToken)
     {
         // Only the spawn's own run frees its slot. The event and chat entry that follow are at least once: a
         // redelivery after a crash between them repeats them.
@@ -62,7 +62,7 @@ public sealed partial class SubAgentCompletion(
         var text = status == RunStatuses.Completed ? output ?? string.Empty : $"sub-agent {status}: {error}";
         await chat.AppendAsync(requester, ChatRoles.Subagent, text, runId, cancellationToken);
         await notifier.PublishAsync(EventAudience.Session(requester), GatewayEvents.SubagentCompleted,
-            new SubagentCompletedEvent(requester, child, runId, status, output, error), cancellationToken);
+            new SubagentCompletedEvent(requester, child, runId, status, output, error, cleanup ?? SpawnCleanup.Keep), cancellationToken);
         LogAnnounced(logger, runId, requester, status);
     }
 

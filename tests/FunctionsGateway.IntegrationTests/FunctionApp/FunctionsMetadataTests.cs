@@ -21,12 +21,13 @@ public sealed class FunctionsMetadataTests
         var functions = LoadMetadata().ToDictionary(f => f.GetProperty("name").GetString()!);
 
         Assert.Equal(
-            ["AdminPairingApprove", "AdminPairingList", "AdminPairingReject", "CloseConnectionFunction", "NegotiateFunction", "RunTimerFunction",
+            ["AdminPairingApprove", "AdminPairingList", "AdminPairingReject", "CloseConnectionFunction", "ConsoleFunction", "NegotiateFunction", "RunTimerFunction",
                 "SignalRUpstreamFunction", "SpawnSubagentFunction", "SweepFunction"],
             functions.Keys.Order(StringComparer.Ordinal));
 
         AssertHttp(functions["NegotiateFunction"], GatewayRoutes.Negotiate, "post", "Anonymous");
         AssertHttp(functions["SignalRUpstreamFunction"], GatewayRoutes.Upstream, "post", "Anonymous");
+        AssertHttp(functions["ConsoleFunction"], "console/{asset?}", "get", "Anonymous");
         AssertHttp(functions["AdminPairingList"], "admin/pairing", "get", "Function");
         AssertHttp(functions["AdminPairingApprove"], "admin/pairing/{requestId}/approve", "post", "Function");
         AssertHttp(functions["AdminPairingReject"], "admin/pairing/{requestId}/reject", "post", "Function");
