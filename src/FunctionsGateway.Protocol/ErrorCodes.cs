@@ -102,8 +102,11 @@ public static class GatewayEvents
     /// <summary>To the requester session's subscribers: a spawn was accepted and its child exists by this key.</summary>
     public const string SubagentSpawned = "subagent.spawned";
 
+    /// <summary>To the requester session's subscribers: a sub-agent spawned with <c>cleanup: delete</c> has deleted its child session.</summary>
+    public const string SubagentDeleted = "subagent.deleted";
+
     public static readonly IReadOnlyList<string> All =
-        [DevicePairRequested, DevicePairResolved, DeviceChanged, AuditAppended, NodeRun, NodeRunCancel, RunStatus, Chat, SubagentSpawned, SubagentCompleted];
+        [DevicePairRequested, DevicePairResolved, DeviceChanged, AuditAppended, NodeRun, NodeRunCancel, RunStatus, Chat, SubagentSpawned, SubagentCompleted, SubagentDeleted];
 }
 
 /// <summary>What a <c>device.changed</c> event says happened to the device.</summary>

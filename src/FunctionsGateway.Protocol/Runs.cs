@@ -144,6 +144,12 @@ public sealed record SubagentCompletedEvent(
     [property: JsonPropertyName("error")] string? Error = null,
     [property: JsonPropertyName("cleanup")] string? Cleanup = null);
 
+/// <summary>To the requester session's subscribers: the child session of a <c>cleanup: delete</c> spawn is gone, and its identity with it.</summary>
+public sealed record SubagentDeletedEvent(
+    [property: JsonPropertyName("requesterSessionKey")] string RequesterSessionKey,
+    [property: JsonPropertyName("childSessionKey")] string ChildSessionKey,
+    [property: JsonPropertyName("runId")] string RunId);
+
 /// <summary>To the requester session's subscribers: a spawn was accepted; its child session and run follow from the queue.</summary>
 public sealed record SubagentSpawnedEvent(
     [property: JsonPropertyName("requesterSessionKey")] string RequesterSessionKey,

@@ -89,6 +89,9 @@ public sealed partial class SubAgentCompletion(
             }
 
             LogDeleted(logger, run.RunId, run.SessionKey, deviceId);
+            // Watchers of the requester drop the child on this, instead of asking until sessions.get says deleted.
+            await notifier.PublishAsync(EventAudience.Session(run.RequesterSessionKey!), GatewayEvents.SubagentDeleted,
+                new SubagentDeletedEvent(run.RequesterSessionKey!, run.SessionKey, run.RunId), cancellationToken);
             return;
         }
 

@@ -41,6 +41,29 @@ public sealed class SpawnWatchEventTests
 
         var completed = Assert.Single(rig.EventsTo<SubagentCompletedEvent>(requester, GatewayEvents.SubagentCompleted));
         Assert.Equal((RunStatuses.Completed, SpawnCleanup.Delete), (completed.Status, completed.Cleanup));
+
+        // Then the child session is gone, and its watchers hear so.
+        var deleted = Assert.Single(rig.EventsTo<SubagentDeletedEvent>(requester, GatewayEvents.SubagentDeleted));
+        Assert.Equal((requester, spawn.ChildSessionKey, spawn.RunId), (deleted.RequesterSessionKey, deleted.ChildSessionKey, deleted.RunId));
+    }
+
+    [Fact]
+    public async Task A_child_kept_after_its_run_is_announced_completed_but_never_deleted()
+    {
+        await using var rig = await SpawnRig.StartAsync();
+        var requester = SpawnRig.NewMainSession();
+        var op = await rig.OperatorAsync(OperatorScopes.Write);
+        var worker = await rig.WorkerAsync(requester);
+
+        var spawn = await rig.SpawnAsync(op, new { sessionKey = requester, task = "hello", cleanup = SpawnCleanup.Keep });
+        await rig.DeliverSpawnsAsync();
+        await rig.NodeEventAsync(worker, spawn.RunId, NodeEventKinds.Started);
+        await rig.NodeEventAsync(worker, spawn.RunId, NodeEventKinds.Completed, output: "echo: hello");
+        await rig.FinishAsync(spawn.RunId);
+
+        var completed = Assert.Single(rig.EventsTo<SubagentCompletedEvent>(requester, GatewayEvents.SubagentCompleted));
+        Assert.Equal(SpawnCleanup.Keep, completed.Cleanup);
+        Assert.Empty(rig.EventsTo<SubagentDeletedEvent>(requester, GatewayEvents.SubagentDeleted));
     }
 
     [Fact]

@@ -1,12 +1,10 @@
 // view-sessions.js: sessions and their sub-agents (sessions.list, sessions.get, sessions.subscribe; live via
-// subagent.spawned, run.status, subagent.completed, chat), and a spawn form (sessions.spawn). A watched session's
-// children move accepted → queued → running → completed as events arrive; a child spawned with cleanup "delete"
-// leaves the view once the gateway has deleted it (sessions.get then says "deleted", docs/protocol.md §5.1, §5.3).
-import { showError } from "./errors.js";
+// subagent.spawned, run.status, subagent.completed, subagent.deleted, chat), and a spawn form (sessions.spawn). A
+// watched session's children move accepted → queued → running → completed as events arrive; a child spawned with
+// cleanup "delete" leaves the view on subagent.deleted (a reload after a reconnect reads "deleted" from sessions.get).
 import { SCOPES, act, el, formatTime, mountView, satisfies, uid } from "./view-kit.js";
 
 const ORDER = ["accepted", "queued", "running"];
-const DELETE_CHECKS_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const CHAT_KEPT = 5;
 
 /** The child's status to show: a spawning child shows how far its run got; otherwise where it ended. */
@@ -113,17 +111,6 @@ export function mountSessions(section, gateway) {
     }));
   }
 
-  /** After a completion with cleanup "delete": ask again, on a growing wait, until the gateway has deleted it. */
-  async function awaitDeletion(sessionKey, runId) {
-    for (const wait of DELETE_CHECKS_MS) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      const child = watched.get(sessionKey)?.children.get(runId);
-      if (!child || child.shown === "deleted") return;
-      if (gateway.state !== "connected") return; // the reload after the reconnect shows it
-      try { await refreshSession(sessionKey); } catch (error) { showError(error); return; }
-    }
-  }
-
   async function loadList() {
     const { sessions } = await gateway.call("sessions.list", { limit: 20 });
     noSessions.hidden = (sessions ?? []).length > 0;
@@ -157,8 +144,8 @@ export function mountSessions(section, gateway) {
     const deleting = e.cleanup === "delete";
     if (watched.has(e.requesterSessionKey)) announce.textContent = `Sub-agent ${e.label ?? e.childSessionKey} ${e.status}.`;
     upsertChild(e.requesterSessionKey, { childSessionKey: e.childSessionKey, runId: e.runId, status: e.status, output: e.output, error: e.error, cleanup: e.cleanup, deleting });
-    if (deleting) awaitDeletion(e.requesterSessionKey, e.runId);
   });
+  gateway.on("subagent.deleted", (e) => upsertChild(e.requesterSessionKey, { childSessionKey: e.childSessionKey, runId: e.runId, status: "deleted" }));
   gateway.on("chat", (e) => {
     const entry = watched.get(e.sessionKey);
     if (!entry || !e.message) return;
