@@ -216,7 +216,10 @@ public sealed class FuzzHost : IAsyncDisposable
 
             // The policy close lands; the service's disconnected event then removes the connection's row.
             Assert.Equal(GatewayProtocol.PairingRequiredCloseReason, await first.Closed.WaitAsync(ct));
-            await WaitUntilGoneAsync(firstId, ct);
+            var connections = new TableServiceClient(storage.ConnectionString).GetTableClient(StorageNames.ConnectionsTable);
+            await Eventually.HoldsAsync(
+                async () => !(await connections.GetEntityIfExistsAsync<TableEntity>(firstId, string.Empty, cancellationToken: ct)).HasValue,
+                TimeSpan.FromSeconds(60), "setup: the refused connection's row was not removed after its close");
         }
 
         Admitted = await GatewayConnection.StartAsync(BaseUrl, cancellationToken: ct);
@@ -226,15 +229,6 @@ public sealed class FuzzHost : IAsyncDisposable
         using var negotiate = await Http.PostAsync(new Uri(BaseUrl, "api/negotiate"), null, ct);
         ClientAccessToken = JsonNode.Parse(await negotiate.Content.ReadAsStringAsync(ct))?["accessToken"]?.GetValue<string>() ?? throw new InvalidOperationException("setup: negotiate gave no token");
         await WaitForIdleQueuesAsync(TimeSpan.FromSeconds(60));
-    }
-
-    private async Task WaitUntilGoneAsync(string connectionId, CancellationToken cancellationToken)
-    {
-        var table = new TableServiceClient(storage.ConnectionString).GetTableClient(StorageNames.ConnectionsTable);
-        while ((await table.GetEntityIfExistsAsync<TableEntity>(connectionId, string.Empty, cancellationToken: cancellationToken)).HasValue)
-        {
-            await Task.Delay(100, cancellationToken);
-        }
     }
 
     private ConnectParams SignedConnect(string nonce)

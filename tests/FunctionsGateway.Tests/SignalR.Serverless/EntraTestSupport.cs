@@ -186,10 +186,13 @@ internal sealed class RecordingLogger<T> : ILogger<T>
 internal static class Until
 {
     /// <summary>Waits for a state another thread brings about (a request served, a fetch finished); fails after 10 s.</summary>
-    public static async Task TrueAsync(Func<bool> condition, string what)
+    public static Task TrueAsync(Func<bool> condition, string what) => TrueAsync(() => Task.FromResult(condition()), what);
+
+    /// <summary>The same, for a state that takes a call to observe.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
             await Task.Delay(5);

@@ -99,9 +99,9 @@ public sealed class UpstreamBearerValidatorTests
         using var rolled = new IssuerKey("key-2");
         issuer.Publish(issuer.Key, rolled);
         Assert.Equal(UpstreamBearerOutcome.UnknownKey, await validator.ValidateAsync(issuer.Mint(key: rolled), default));
-        await WaitUntil(() => issuer.KeyFetches == 2, "the unknown kid did not refresh the keys");
-        await WaitUntil(async () => await validator.ValidateAsync(issuer.Mint(key: rolled), default) == UpstreamBearerOutcome.Accepted,
-            "the rolled-over key was not accepted after the refresh");
+        await Until.TrueAsync(() => issuer.KeyFetches == 2, "the unknown kid refreshed the keys");
+        await Until.TrueAsync(async () => await validator.ValidateAsync(issuer.Mint(key: rolled), default) == UpstreamBearerOutcome.Accepted,
+            "the rolled-over key was accepted after the refresh");
 
         // Within the refresh interval, unknown keys are refused without another fetch.
         for (var i = 0; i < 20; i++)
@@ -237,15 +237,4 @@ public sealed class UpstreamBearerValidatorTests
         return claims;
     }
 
-    private static Task WaitUntil(Func<bool> condition, string failure) => WaitUntil(() => Task.FromResult(condition()), failure);
-
-    private static async Task WaitUntil(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50);
-        }
-    }
 }
